@@ -1,0 +1,355 @@
+//! One encoding: split pattern, mergeable vocabulary and special tokens, with tiktoken's
+//! encode/count/decode semantics. Everything here is pure Rust and thread-safe (`&self` only).
+
+use std::sync::Arc;
+
+use rustc_hash::{FxHashMap, FxHashSet};
+
+use crate::bpe;
+use crate::error::{Error, Result};
+use crate::vocab::{Rank, Vocab};
+
+/// Which special tokens `encode`/`count` turn into their ids (tiktoken's `allowed_special`).
+/// Special-token text that is not allowed is encoded as ordinary text; rejecting it
+/// (`disallowed_special`) is a separate check, [`CoreEncoding::find_special`].
+#[derive(Debug, Clone, Copy)]
+pub enum Allowed<'a> {
+    /// No special token: text is encoded as ordinary text.
+    None,
+    /// Every special token of the encoding.
+    All,
+    /// Exactly these.
+    Some(&'a FxHashSet<String>),
+}
+
+/// Which special-token text makes `encode` fail (tiktoken's `disallowed_special`).
+#[derive(Debug, Clone, Copy)]
+pub enum Disallowed<'a> {
+    /// No check.
+    None,
+    /// Every special token not in the given allowed set (tiktoken's default, "all").
+    AllBut(Allowed<'a>),
+    /// Exactly these strings.
+    Some(&'a FxHashSet<String>),
+}
+
+/// A compiled encoding.
+pub struct CoreEncoding {
+    name: String,
+    pat_str: String,
+    split: fancy_regex::Regex,
+    vocab: Arc<Vocab>,
+    special_ids: FxHashMap<String, Rank>,
+    /// The special tokens in the order they were given (what `_special_tokens` shows).
+    special_list: Vec<(String, Rank)>,
+    /// Rank -> bytes of the special token; if two names share an id the last one given wins,
+    /// as in tiktoken's `{v: k for k, v in special_tokens.items()}`.
+    special_bytes: FxHashMap<Rank, Vec<u8>>,
+    special_regex: Option<regex::Regex>,
+    max_token_value: Rank,
+}
+
+impl CoreEncoding {
+    /// Compiles an encoding. `special_tokens` keeps the caller's order (it decides which name a
+    /// shared id decodes to).
+    pub fn new(
+        name: &str,
+        pat_str: &str,
+        vocab: Arc<Vocab>,
+        special_tokens: &[(String, Rank)],
+    ) -> Result<Self> {
+        let split = fancy_regex::Regex::new(pat_str)
+            .map_err(|e| Error::InvalidEncoding(format!("pat_str does not compile: {e}")))?;
+        let mut special_ids = FxHashMap::default();
+        let mut special_bytes = FxHashMap::default();
+        for (token, rank) in special_tokens {
+            special_ids.insert(token.clone(), *rank);
+            special_bytes.insert(*rank, token.as_bytes().to_vec());
+        }
+        let special_regex = if special_ids.is_empty() {
+            None
+        } else {
+            // Longest first, so that a token that is a prefix of another never hides it.
+            let mut names: Vec<&String> = special_ids.keys().collect();
+            names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+            let alternation =
+                names.iter().map(|s| regex::escape(s)).collect::<Vec<_>>().join("|");
+            Some(regex::Regex::new(&alternation).map_err(|e| {
+                Error::InvalidEncoding(format!("special tokens do not compile: {e}"))
+            })?)
+        };
+        let max_special = special_ids.values().copied().max();
+        let max_mergeable = vocab.rank_end().checked_sub(1);
+        let max_token_value = max_special.max(max_mergeable).unwrap_or(0);
+        Ok(CoreEncoding {
+            name: name.to_owned(),
+            pat_str: pat_str.to_owned(),
+            split,
+            vocab,
+            special_ids,
+            special_list: special_tokens.to_vec(),
+            special_bytes,
+            special_regex,
+            max_token_value,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+    pub fn pat_str(&self) -> &str {
+        &self.pat_str
+    }
+    pub fn vocab(&self) -> &Vocab {
+        &self.vocab
+    }
+    /// The special tokens, in the order the definition gives them.
+    pub fn special_tokens(&self) -> &[(String, Rank)] {
+        &self.special_list
+    }
+    pub fn max_token_value(&self) -> Rank {
+        self.max_token_value
+    }
+    /// tiktoken's `n_vocab`: the largest token id plus one.
+    pub fn n_vocab(&self) -> usize {
+        self.max_token_value as usize + 1
+    }
+
+    /// Calls `on_piece` for every regex piece of `text` (no special-token handling).
+    fn for_each_piece(&self, text: &str, mut on_piece: impl FnMut(&[u8])) -> Result<()> {
+        for found in self.split.find_iter(text) {
+            let found = found.map_err(|e| Error::Regex(e.to_string()))?;
+            on_piece(found.as_str().as_bytes());
+        }
+        Ok(())
+    }
+
+    /// Splits `text` at the allowed special tokens into ordinary text and special-token ids.
+    fn segments<'s>(&'s self, text: &'s str, allowed: Allowed<'s>) -> Segments<'s> {
+        let regex = match (&self.special_regex, allowed) {
+            (Some(regex), Allowed::All) => Some(regex),
+            (Some(regex), Allowed::Some(set)) if !set.is_empty() => Some(regex),
+            _ => None,
+        };
+        Segments { encoding: self, text, allowed, regex, start: 0, pending: None, done: false }
+    }
+
+    /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
+    pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>> {
+        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        self.for_each_piece(text, |piece| bpe::encode_piece(&self.vocab, piece, &mut out))?;
+        Ok(out)
+    }
+
+    /// tiktoken's core `encode(text, allowed_special)`, without the disallowed check.
+    pub fn encode(&self, text: &str, allowed: Allowed<'_>) -> Result<Vec<Rank>> {
+        Ok(self.encode_with_last_piece(text, allowed)?.0)
+    }
+
+    /// Like [`encode`](Self::encode), also returning how many tokens the last regex piece gave
+    /// (0 when the text ends with a special token); `_encode_bytes` needs it.
+    fn encode_with_last_piece(&self, text: &str, allowed: Allowed<'_>) -> Result<(Vec<Rank>, usize)> {
+        let mut out = Vec::with_capacity(text.len() / 4 + 1);
+        let mut last_piece_len = 0;
+        for segment in self.segments(text, allowed) {
+            match segment {
+                Segment::Text(part) => self.for_each_piece(part, |piece| {
+                    let before = out.len();
+                    bpe::encode_piece(&self.vocab, piece, &mut out);
+                    last_piece_len = out.len() - before;
+                })?,
+                Segment::Special(rank) => {
+                    out.push(rank);
+                    last_piece_len = 0;
+                }
+            }
+        }
+        Ok((out, last_piece_len))
+    }
+
+    /// The number of tokens `encode(text, allowed)` returns, without building them.
+    pub fn count(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
+        let mut total = 0usize;
+        for segment in self.segments(text, allowed) {
+            match segment {
+                Segment::Text(part) => self
+                    .for_each_piece(part, |piece| total += bpe::count_piece(&self.vocab, piece))?,
+                Segment::Special(_) => total += 1,
+            }
+        }
+        Ok(total)
+    }
+
+    /// The number of tokens `encode_ordinary(text)` returns, without building them.
+    pub fn count_ordinary(&self, text: &str) -> Result<usize> {
+        self.count(text, Allowed::None)
+    }
+
+    /// tiktoken's `disallowed_special` check: the first text in `text` that is a disallowed
+    /// special token (or, for an explicit set, any disallowed string), if there is one.
+    pub fn find_disallowed(&self, text: &str, disallowed: Disallowed<'_>) -> Option<String> {
+        let is_disallowed = |token: &str| match disallowed {
+            Disallowed::None => false,
+            Disallowed::AllBut(Allowed::All) => false,
+            Disallowed::AllBut(Allowed::None) => true,
+            Disallowed::AllBut(Allowed::Some(set)) => !set.contains(token),
+            Disallowed::Some(set) => set.contains(token),
+        };
+        // Matches may overlap (one allowed, one not), so after a match look again one
+        // character further rather than after its end.
+        let mut first: Option<(usize, String)> = None;
+        if let Some(regex) = &self.special_regex {
+            let mut from = 0;
+            while let Some(found) = regex.find_at(text, from) {
+                if is_disallowed(found.as_str()) {
+                    first = Some((found.start(), found.as_str().to_owned()));
+                    break;
+                }
+                from = found.start() + found.as_str().chars().next().map_or(1, char::len_utf8);
+            }
+        }
+        // An explicit set may name strings that are not special tokens; tiktoken searches for
+        // them too.
+        if let Disallowed::Some(set) = disallowed {
+            for extra in set.iter().filter(|s| !s.is_empty() && !self.special_ids.contains_key(*s)) {
+                if let Some(at) = text.find(extra.as_str()) {
+                    if first.as_ref().is_none_or(|(best, _)| at < *best) {
+                        first = Some((at, extra.clone()));
+                    }
+                }
+            }
+        }
+        first.map(|(_, token)| token)
+    }
+
+    /// tiktoken's `encode(text, allowed_special, disallowed_special)`: raises on disallowed
+    /// special-token text, then encodes.
+    pub fn encode_checked(
+        &self,
+        text: &str,
+        allowed: Allowed<'_>,
+        disallowed: Disallowed<'_>,
+    ) -> Result<Vec<Rank>> {
+        if let Some(token) = self.find_disallowed(text, disallowed) {
+            return Err(Error::DisallowedSpecialToken(token));
+        }
+        self.encode(text, allowed)
+    }
+
+    /// The bytes of one token, mergeable or special.
+    pub fn token_bytes(&self, rank: Rank) -> Option<&[u8]> {
+        self.vocab
+            .token_bytes(rank)
+            .or_else(|| self.special_bytes.get(&rank).map(Vec::as_slice))
+    }
+
+    /// tiktoken's `decode_bytes`: the concatenated bytes of the tokens.
+    pub fn decode_bytes(&self, tokens: &[Rank]) -> Result<Vec<u8>> {
+        let mut out = Vec::with_capacity(tokens.len() * 4);
+        for &rank in tokens {
+            out.extend_from_slice(self.token_bytes(rank).ok_or(Error::InvalidToken(rank))?);
+        }
+        Ok(out)
+    }
+
+    /// tiktoken's `encode_single_token`: the id of bytes that are exactly one token.
+    pub fn encode_single_token(&self, bytes: &[u8]) -> Result<Rank> {
+        if let Some(rank) = self.vocab.rank_of(bytes) {
+            return Ok(rank);
+        }
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|s| self.special_ids.get(s).copied())
+            .ok_or_else(|| Error::NotASingleToken(bytes.to_vec()))
+    }
+
+    /// tiktoken's `_encode_single_piece`: BPE of raw bytes, no regex split.
+    pub fn encode_single_piece(&self, piece: &[u8]) -> Vec<Rank> {
+        let mut out = Vec::new();
+        bpe::encode_piece(&self.vocab, piece, &mut out);
+        out
+    }
+
+    /// tiktoken's `_encode_bytes`: encode bytes that may end in invalid UTF-8. The valid prefix
+    /// is encoded as text; the tokens of its last piece (extended back over trailing whitespace
+    /// tokens, where a regex split could move) are re-merged together with the invalid tail.
+    pub fn encode_bytes(&self, bytes: &[u8]) -> Result<Vec<Rank>> {
+        let valid_up_to = match std::str::from_utf8(bytes) {
+            Ok(text) => return self.encode_ordinary(text),
+            Err(e) => e.valid_up_to(),
+        };
+        let (prefix, tail) = bytes.split_at(valid_up_to);
+        let prefix = std::str::from_utf8(prefix).map_err(|e| Error::Regex(e.to_string()))?;
+        let (mut tokens, mut last_len) = self.encode_with_last_piece(prefix, Allowed::None)?;
+        let is_all_space = |rank: Option<&Rank>| {
+            rank.and_then(|r| self.vocab.token_bytes(*r))
+                .is_some_and(|b| b.iter().all(|c| matches!(c, b' ' | b'\n' | b'\t')))
+        };
+        if last_len > 0 && is_all_space(tokens.get(tokens.len() - last_len)) {
+            while last_len < tokens.len() && is_all_space(tokens.get(tokens.len() - last_len - 1)) {
+                last_len += 1;
+            }
+        }
+        let mut unstable = Vec::new();
+        if last_len > 0 {
+            let cut = tokens.len() - last_len;
+            unstable = self.decode_bytes(tokens.get(cut..).unwrap_or_default())?;
+            tokens.truncate(cut);
+        }
+        unstable.extend_from_slice(tail);
+        if !unstable.is_empty() {
+            bpe::encode_piece(&self.vocab, &unstable, &mut tokens);
+        }
+        Ok(tokens)
+    }
+}
+
+/// A stretch of ordinary text or one allowed special token.
+enum Segment<'t> {
+    Text(&'t str),
+    Special(Rank),
+}
+
+/// Iterator behind [`CoreEncoding::segments`]. Like tiktoken, a special-token match that is not
+/// allowed is skipped by looking again one character further, so it stays ordinary text.
+struct Segments<'s> {
+    encoding: &'s CoreEncoding,
+    text: &'s str,
+    allowed: Allowed<'s>,
+    regex: Option<&'s regex::Regex>,
+    start: usize,
+    pending: Option<Rank>,
+    done: bool,
+}
+
+impl<'s> Iterator for Segments<'s> {
+    type Item = Segment<'s>;
+
+    fn next(&mut self) -> Option<Segment<'s>> {
+        if let Some(rank) = self.pending.take() {
+            return Some(Segment::Special(rank));
+        }
+        if self.done {
+            return None;
+        }
+        let mut search_from = self.start;
+        while let Some(regex) = self.regex {
+            let Some(found) = regex.find_at(self.text, search_from) else { break };
+            let is_allowed = match self.allowed {
+                Allowed::All => true,
+                Allowed::Some(set) => set.contains(found.as_str()),
+                Allowed::None => false,
+            };
+            let rank = self.encoding.special_ids.get(found.as_str()).copied();
+            if let (true, Some(rank)) = (is_allowed, rank) {
+                let before = self.text.get(self.start..found.start()).unwrap_or_default();
+                self.start = found.end();
+                self.pending = Some(rank);
+                return Some(Segment::Text(before));
+            }
+            search_from = found.start() + found.as_str().chars().next().map_or(1, char::len_utf8);
+        }
+        self.done = true;
+        Some(Segment::Text(self.text.get(self.start..).unwrap_or_default()))
+    }
+}

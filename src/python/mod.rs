@@ -1,0 +1,20 @@
+//! The PyO3 binding layer: the extension module `tokenizer_rs._native`.
+//!
+//! Each binding only converts arguments, releases the GIL around work that can be long
+//! (`py.detach`) and maps core errors through `errors::to_py`. No logic lives here.
+
+use pyo3::prelude::*;
+
+mod encoding;
+mod errors;
+mod text;
+mod tokens;
+
+#[pymodule]
+fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    errors::register(m)?;
+    encoding::register(m)?;
+    tokens::register(m)?;
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    Ok(())
+}
