@@ -42,8 +42,10 @@ pub struct CoreEncoding {
     special_ids: FxHashMap<String, Rank>,
     /// The special tokens in the order they were given (what `_special_tokens` shows).
     special_list: Vec<(String, Rank)>,
-    /// Rank -> bytes of the special token; if two names share an id the last one given wins,
-    /// as in tiktoken's `{v: k for k, v in special_tokens.items()}`.
+    /// Rank -> bytes of the special token. If two names share an id (o200k_harmony's 200018 is
+    /// both "<|endofprompt|>" and "<|reserved_200018|>") the first one given wins: PyPI
+    /// tiktoken's choice falls out of its hash map's iteration order, and for the built-in
+    /// case that is "<|endofprompt|>" (tested against it).
     special_bytes: FxHashMap<Rank, Vec<u8>>,
     special_regex: Option<regex::Regex>,
     max_token_value: Rank,
@@ -64,7 +66,7 @@ impl CoreEncoding {
         let mut special_bytes = FxHashMap::default();
         for (token, rank) in special_tokens {
             special_ids.insert(token.clone(), *rank);
-            special_bytes.insert(*rank, token.as_bytes().to_vec());
+            special_bytes.entry(*rank).or_insert_with(|| token.as_bytes().to_vec());
         }
         let special_regex = if special_ids.is_empty() {
             None

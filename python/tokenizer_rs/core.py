@@ -282,7 +282,7 @@ class Encoding:
     # ---- vocabulary -------------------------------------------------------------------------
 
     def token_byte_values(self) -> list[bytes]:
-        """The bytes of every mergeable token, in rank order."""
+        """The bytes of every mergeable token, sorted by bytes (as tiktoken)."""
         return self._core.token_byte_values()
 
     @property

@@ -225,9 +225,11 @@ impl PyCoreEncoding {
         maybe_detach(py, data.len(), || CoreEncoding::encode_bytes(self, data)).py()
     }
 
-    /// Every mergeable token's bytes, in rank order.
+    /// Every mergeable token's bytes, sorted by bytes (as tiktoken returns them).
     fn token_byte_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
-        self.vocab().iter().map(|(bytes, _)| PyBytes::new(py, bytes)).collect()
+        let mut tokens: Vec<&[u8]> = self.vocab().iter().map(|(bytes, _)| bytes).collect();
+        tokens.sort_unstable();
+        tokens.into_iter().map(|bytes| PyBytes::new(py, bytes)).collect()
     }
 
     /// {bytes: rank} of the mergeable tokens, in rank order.
