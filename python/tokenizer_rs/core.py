@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, AbstractSet, Any, Literal, Union
 from . import _native
 
 if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
+    import numpy as np  # type: ignore[import-not-found,unused-ignore]
+    import numpy.typing as npt  # type: ignore[import-not-found,unused-ignore]
 
 SpecialArg = Union[Literal["all"], AbstractSet[str]]
 DisallowedArg = Union[Literal["all"], Collection[str]]
