@@ -69,3 +69,18 @@ def reference(name: str) -> tiktoken.Encoding:
     finally:
         openai_public.load_tiktoken_bpe, openai_public.data_gym_to_mergeable_bpe_ranks = saved
     return tiktoken.Encoding(**definition)
+
+
+def fill_tiktoken_cache(directory: str) -> str:
+    """Write our (hash-checked) ranks as tiktoken's download cache, so that a fresh process with
+    TIKTOKEN_CACHE_DIR=directory runs `tiktoken.get_encoding` offline, exactly as a user's
+    process with a warm cache would (used for cold-start and memory comparisons)."""
+    import os
+
+    for name in ["r50k_base", "p50k_base", "cl100k_base", "o200k_base"]:
+        url = f"https://openaipublic.blob.core.windows.net/encodings/{name}.tiktoken"
+        data = serialize_tiktoken_file(dict(reference(name)._mergeable_ranks))
+        key = hashlib.sha1(url.encode()).hexdigest()
+        with open(os.path.join(directory, key), "wb") as handle:
+            handle.write(data)
+    return directory
