@@ -7,6 +7,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::bpe;
 use crate::error::{Error, Result};
+use crate::splitter::Splitter;
 use crate::vocab::{Rank, Vocab};
 
 /// Which special tokens `encode`/`count` turn into their ids (tiktoken's `allowed_special`).
@@ -37,7 +38,7 @@ pub enum Disallowed<'a> {
 pub struct CoreEncoding {
     name: String,
     pat_str: String,
-    split: fancy_regex::Regex,
+    splitter: Splitter,
     vocab: Arc<Vocab>,
     special_ids: FxHashMap<String, Rank>,
     /// The special tokens in the order they were given (what `_special_tokens` shows).
@@ -60,8 +61,7 @@ impl CoreEncoding {
         vocab: Arc<Vocab>,
         special_tokens: &[(String, Rank)],
     ) -> Result<Self> {
-        let split = fancy_regex::Regex::new(pat_str)
-            .map_err(|e| Error::InvalidEncoding(format!("pat_str does not compile: {e}")))?;
+        let splitter = Splitter::new(pat_str)?;
         let mut special_ids = FxHashMap::default();
         let mut special_bytes = FxHashMap::default();
         for (token, rank) in special_tokens {
@@ -86,7 +86,7 @@ impl CoreEncoding {
         Ok(CoreEncoding {
             name: name.to_owned(),
             pat_str: pat_str.to_owned(),
-            split,
+            splitter,
             vocab,
             special_ids,
             special_list: special_tokens.to_vec(),
@@ -117,13 +117,17 @@ impl CoreEncoding {
         self.max_token_value as usize + 1
     }
 
-    /// Calls `on_piece` for every regex piece of `text` (no special-token handling).
+    /// Calls `on_piece` for every piece of `text` (no special-token handling).
+    #[inline]
     fn for_each_piece(&self, text: &str, mut on_piece: impl FnMut(&[u8])) -> Result<()> {
-        for found in self.split.find_iter(text) {
-            let found = found.map_err(|e| Error::Regex(e.to_string()))?;
-            on_piece(found.as_str().as_bytes());
-        }
-        Ok(())
+        self.splitter.for_each_piece(text, |piece| on_piece(piece.as_bytes()))
+    }
+
+    /// Uses the regex for splitting even where a hand-written scanner exists (the reference
+    /// the scanners are tested and benchmarked against).
+    pub fn with_regex_splitter(mut self) -> Result<Self> {
+        self.splitter = Splitter::regex(&self.pat_str)?;
+        Ok(self)
     }
 
     /// Splits `text` at the allowed special tokens into ordinary text and special-token ids.

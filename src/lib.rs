@@ -7,8 +7,10 @@ pub mod encoding;
 pub mod encodings;
 pub mod error;
 pub mod models;
+pub mod splitter;
 pub mod thread_pool;
 pub mod tokenizer;
+pub mod unicode_classes;
 pub mod vocab;
 
 #[cfg(feature = "python")]

@@ -1,0 +1,382 @@
+//! Splitting text into pieces before BPE: the encoding's regex, or for tiktoken's three pattern
+//! families (r50k/p50k, cl100k, o200k) a hand-written scanner that gives exactly the pieces the
+//! regex gives, several times faster.
+//!
+//! Every built-in pattern matches at every position (each character belongs to one of its
+//! alternatives), so `find_iter` yields consecutive pieces; a scanner only has to say where the
+//! piece starting at `i` ends. Each function below follows its pattern alternative by
+//! alternative, in the order the backtracking engine tries them; the comments name the
+//! alternative. tests/splitters.rs compares them with fancy-regex on every code point class
+//! and on random strings.
+
+use crate::encodings::{CL100K_PAT_STR, O200K_PAT_STR, R50K_PAT_STR};
+use crate::error::{Error, Result};
+use crate::unicode_classes::{
+    class_of, class_of_ascii, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH,
+};
+
+/// How an encoding splits text.
+pub enum Splitter {
+    /// Any other pattern: the regex, as tiktoken runs it.
+    Regex(Box<fancy_regex::Regex>),
+    R50k,
+    Cl100k,
+    O200k,
+}
+
+impl Splitter {
+    /// The scanner for a known pattern, else the compiled regex.
+    pub fn new(pat_str: &str) -> Result<Self> {
+        Ok(match pat_str {
+            R50K_PAT_STR => Splitter::R50k,
+            CL100K_PAT_STR => Splitter::Cl100k,
+            O200K_PAT_STR => Splitter::O200k,
+            _ => Splitter::Regex(Box::new(Self::compile(pat_str)?)),
+        })
+    }
+
+    /// Always the regex (the reference the scanners are tested against).
+    pub fn regex(pat_str: &str) -> Result<Self> {
+        Ok(Splitter::Regex(Box::new(Self::compile(pat_str)?)))
+    }
+
+    fn compile(pat_str: &str) -> Result<fancy_regex::Regex> {
+        fancy_regex::Regex::new(pat_str)
+            .map_err(|e| Error::InvalidEncoding(format!("pat_str does not compile: {e}")))
+    }
+
+    /// Calls `on_piece` for every piece of `text`, in order.
+    #[inline]
+    pub fn for_each_piece(&self, text: &str, mut on_piece: impl FnMut(&str)) -> Result<()> {
+        let end_of: fn(&str, usize) -> usize = match self {
+            Splitter::Regex(regex) => {
+                for found in regex.find_iter(text) {
+                    on_piece(found.map_err(|e| Error::Regex(e.to_string()))?.as_str());
+                }
+                return Ok(());
+            }
+            Splitter::R50k => r50k_piece_end,
+            Splitter::Cl100k => cl100k_piece_end,
+            Splitter::O200k => o200k_piece_end,
+        };
+        let mut start = 0;
+        while start < text.len() {
+            // Every scanner consumes at least one character; `max` guards the loop regardless.
+            let end = end_of(text, start).max(start + 1);
+            match text.get(start..end) {
+                Some(piece) => on_piece(piece),
+                None => return Err(Error::Regex(format!("split inside a character at {end}"))),
+            }
+            start = end;
+        }
+        Ok(())
+    }
+}
+
+/// The character at byte `i` with its length and class bits.
+#[inline(always)]
+fn char_at(s: &str, i: usize) -> Option<(char, usize, u8)> {
+    let b = *s.as_bytes().get(i)?;
+    if b < 0x80 {
+        return Some((b as char, 1, class_of_ascii(b)));
+    }
+    let c = s.get(i..)?.chars().next()?;
+    Some((c, c.len_utf8(), class_of(c)))
+}
+
+/// The end of the run of characters from `i` whose class satisfies `keep`.
+#[inline(always)]
+fn run(s: &str, mut i: usize, keep: impl Fn(u8) -> bool) -> usize {
+    let bytes = s.as_bytes();
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            if !keep(class_of_ascii(b)) {
+                break;
+            }
+            i += 1;
+        } else {
+            match char_at(s, i) {
+                Some((_, len, class)) if keep(class) => i += len,
+                _ => break,
+            }
+        }
+    }
+    i
+}
+
+/// The end of the run of ASCII bytes from `i` that are in `set`.
+#[inline(always)]
+fn run_bytes(s: &str, mut i: usize, set: &[u8]) -> usize {
+    while s.as_bytes().get(i).is_some_and(|b| set.contains(b)) {
+        i += 1;
+    }
+    i
+}
+
+#[inline(always)]
+fn has(class: u8, mask: u8) -> bool {
+    class & mask != 0
+}
+
+/// `[^\s\p{L}\p{N}]`: punctuation, symbols, marks, controls that are not whitespace.
+#[inline(always)]
+fn is_other(class: u8) -> bool {
+    class & (SPACE | LETTER | NUMBER) == 0
+}
+
+/// Whether `c` matches the letter `lower` case-insensitively, with the simple case folding the
+/// regex uses: only `s` has a non-ASCII fold among the contraction letters (U+017F, long s).
+#[inline(always)]
+fn folds_to(c: char, lower: char) -> bool {
+    c == lower || c == lower.to_ascii_uppercase() || (lower == 's' && c == '\u{17F}')
+}
+
+/// After an apostrophe at `i - 1`: the end of `(?i:[sdmt]|ll|ve|re)` (cl100k) or
+/// `(?i:s|t|re|ve|m|ll|d)` (o200k, the same set) if one starts at `i`; `case_sensitive` gives
+/// r50k's `(?:[sdmt]|ll|ve|re)`.
+#[inline]
+fn contraction_end(s: &str, i: usize, case_sensitive: bool) -> Option<usize> {
+    let is = |c: char, lower: char| if case_sensitive { c == lower } else { folds_to(c, lower) };
+    let (c1, l1, _) = char_at(s, i)?;
+    if ['s', 'd', 'm', 't'].iter().any(|&x| is(c1, x)) {
+        return Some(i + l1);
+    }
+    let (c2, l2, _) = char_at(s, i + l1)?;
+    let pair = [('l', 'l'), ('v', 'e'), ('r', 'e')].iter().any(|&(a, b)| is(c1, a) && is(c2, b));
+    pair.then_some(i + l1 + l2)
+}
+
+/// Facts about the whitespace run starting at `i`: its end, the end of its last `\r`/`\n`
+/// (if any), and the start of its last character.
+struct WhitespaceRun {
+    end: usize,
+    after_last_newline: Option<usize>,
+    last_char_start: usize,
+    chars: usize,
+}
+
+#[inline]
+fn whitespace_run(s: &str, mut i: usize) -> WhitespaceRun {
+    let mut run = WhitespaceRun { end: i, after_last_newline: None, last_char_start: i, chars: 0 };
+    while let Some((c, len, class)) = char_at(s, i) {
+        if !has(class, SPACE) {
+            break;
+        }
+        if c == '\r' || c == '\n' {
+            run.after_last_newline = Some(i + 1);
+        }
+        run.last_char_start = i;
+        run.chars += 1;
+        i += len;
+    }
+    run.end = i;
+    run
+}
+
+/// `'(?:[sdmt]|ll|ve|re)| ?\p{L}++| ?\p{N}++| ?[^\s\p{L}\p{N}]++|\s++$|\s+(?!\S)|\s`
+fn r50k_piece_end(s: &str, i: usize) -> usize {
+    let Some((c0, l0, k0)) = char_at(s, i) else { return s.len() };
+    if c0 == '\'' {
+        if let Some(end) = contraction_end(s, i + 1, true) {
+            return end;
+        }
+    }
+    // ` ?X++` for X in letters, numbers, others: the space only if X follows it.
+    let after_space = if c0 == ' ' { char_at(s, i + 1).map(|(_, _, k)| k) } else { None };
+    for keep in [
+        (|k: u8| has(k, LETTER)) as fn(u8) -> bool,
+        |k: u8| has(k, NUMBER),
+        is_other,
+    ] {
+        if after_space.is_some_and(keep) {
+            return run(s, i + 1, keep);
+        }
+        if keep(k0) {
+            return run(s, i + l0, keep);
+        }
+    }
+    // c0 is whitespace.
+    let ws = whitespace_run(s, i);
+    if ws.end == s.len() {
+        return ws.end; // \s++$
+    }
+    if ws.chars >= 2 {
+        return ws.last_char_start; // \s+(?!\S): all but the last
+    }
+    i + l0 // \s
+}
+
+/// `'(?i:[sdmt]|ll|ve|re)|[^\r\n\p{L}\p{N}]?+\p{L}++|\p{N}{1,3}+| ?[^\s\p{L}\p{N}]++[\r\n]*+|\s++$|\s*[\r\n]|\s+(?!\S)|\s`
+fn cl100k_piece_end(s: &str, i: usize) -> usize {
+    let Some((c0, l0, k0)) = char_at(s, i) else { return s.len() };
+    if c0 == '\'' {
+        if let Some(end) = contraction_end(s, i + 1, false) {
+            return end;
+        }
+    }
+    // [^\r\n\p{L}\p{N}]?+\p{L}++ (the optional char is possessive: taken if it can be)
+    let letters = |k: u8| has(k, LETTER);
+    if letters(k0) {
+        return run(s, i + l0, letters);
+    }
+    if !has(k0, NUMBER) && c0 != '\r' && c0 != '\n' {
+        if let Some((_, l1, k1)) = char_at(s, i + l0) {
+            if letters(k1) {
+                return run(s, i + l0 + l1, letters);
+            }
+        }
+    }
+    // \p{N}{1,3}+
+    if has(k0, NUMBER) {
+        let mut end = i + l0;
+        for _ in 0..2 {
+            match char_at(s, end) {
+                Some((_, len, k)) if has(k, NUMBER) => end += len,
+                _ => break,
+            }
+        }
+        return end;
+    }
+    // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
+    if c0 == ' ' {
+        if let Some((_, l1, k1)) = char_at(s, i + 1) {
+            if is_other(k1) {
+                return run_bytes(s, run(s, i + 1 + l1, is_other), b"\r\n");
+            }
+        }
+    }
+    if is_other(k0) {
+        return run_bytes(s, run(s, i + l0, is_other), b"\r\n");
+    }
+    // c0 is whitespace.
+    let ws = whitespace_run(s, i);
+    if ws.end == s.len() {
+        return ws.end; // \s++$
+    }
+    if let Some(end) = ws.after_last_newline {
+        return end; // \s*[\r\n]
+    }
+    if ws.chars >= 2 {
+        return ws.last_char_start; // \s+(?!\S)
+    }
+    i + l0 // \s
+}
+
+/// o200k's letter alternatives after the optional prefix, starting at `p`:
+/// `[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]*[\p{Ll}\p{Lm}\p{Lo}\p{M}]+(?i:'s|'t|'re|'ve|'m|'ll|'d)?`.
+/// The classes overlap (Lm, Lo, M are in both), so the greedy `*` gives back characters until
+/// the `+` can start: at the end of the upper run if a lower character follows, else at the
+/// last character of the run that is in both classes.
+#[inline]
+fn o200k_upper_star_lower_plus(s: &str, p: usize) -> Option<usize> {
+    let mut j = p;
+    let mut last_in_both = None;
+    while let Some((_, len, k)) = char_at(s, j) {
+        if !has(k, UPPERISH) {
+            break;
+        }
+        if has(k, LOWERISH) {
+            last_in_both = Some(j);
+        }
+        j += len;
+    }
+    let lower_start = match char_at(s, j) {
+        Some((_, _, k)) if has(k, LOWERISH) => j,
+        _ => last_in_both?,
+    };
+    let end = run(s, lower_start, |k| has(k, LOWERISH));
+    Some(o200k_contraction(s, end))
+}
+
+/// `[\p{Lu}\p{Lt}\p{Lm}\p{Lo}\p{M}]+[\p{Ll}\p{Lm}\p{Lo}\p{M}]*(?i:'s|...)?` from `p`.
+#[inline]
+fn o200k_upper_plus_lower_star(s: &str, p: usize) -> Option<usize> {
+    let upper_end = run(s, p, |k| has(k, UPPERISH));
+    if upper_end == p {
+        return None;
+    }
+    let end = run(s, upper_end, |k| has(k, LOWERISH));
+    Some(o200k_contraction(s, end))
+}
+
+#[inline]
+fn o200k_contraction(s: &str, end: usize) -> usize {
+    if s.as_bytes().get(end) == Some(&b'\'') {
+        if let Some(after) = contraction_end(s, end + 1, false) {
+            return after;
+        }
+    }
+    end
+}
+
+/// o200k_base's pattern (no possessive quantifiers: full backtracking), alternatives in order:
+/// two letter-word forms with an optional `[^\r\n\p{L}\p{N}]` prefix, `\p{N}{1,3}`,
+/// ` ?[^\s\p{L}\p{N}]+[\r\n/]*`, `\s*[\r\n]+`, `\s+(?!\S)`, `\s+`.
+fn o200k_piece_end(s: &str, i: usize) -> usize {
+    let Some((c0, l0, k0)) = char_at(s, i) else { return s.len() };
+    // The optional prefix is greedy: with it first, then without it.
+    let prefix = c0 != '\r' && c0 != '\n' && !has(k0, LETTER | NUMBER);
+    let word_forms: [fn(&str, usize) -> Option<usize>; 2] =
+        [o200k_upper_star_lower_plus, o200k_upper_plus_lower_star];
+    for form in word_forms {
+        if prefix {
+            if let Some(end) = form(s, i + l0) {
+                return end;
+            }
+        }
+        if let Some(end) = form(s, i) {
+            return end;
+        }
+    }
+    // \p{N}{1,3}
+    if has(k0, NUMBER) {
+        let mut end = i + l0;
+        for _ in 0..2 {
+            match char_at(s, end) {
+                Some((_, len, k)) if has(k, NUMBER) => end += len,
+                _ => break,
+            }
+        }
+        return end;
+    }
+    // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+    if c0 == ' ' {
+        if let Some((_, l1, k1)) = char_at(s, i + 1) {
+            if is_other(k1) {
+                return run_bytes(s, run(s, i + 1 + l1, is_other), b"\r\n/");
+            }
+        }
+    }
+    if is_other(k0) {
+        return run_bytes(s, run(s, i + l0, is_other), b"\r\n/");
+    }
+    // c0 is whitespace.
+    let ws = whitespace_run(s, i);
+    if let Some(end) = ws.after_last_newline {
+        return end; // \s*[\r\n]+
+    }
+    if ws.end == s.len() {
+        return ws.end; // \s+(?!\S) at the end of the text
+    }
+    if ws.chars >= 2 {
+        return ws.last_char_start; // \s+(?!\S)
+    }
+    ws.end // \s+
+}
+
+#[cfg(test)]
+mod tests {
+    use super::folds_to;
+
+    #[test]
+    fn case_folding_matches_the_regex_for_every_code_point() {
+        for letter in ['s', 'd', 'm', 't', 'l', 'v', 'r', 'e'] {
+            let regex = fancy_regex::Regex::new(&format!("^(?i:{letter})$")).unwrap();
+            for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+                let mut buf = [0u8; 4];
+                let expected = regex.is_match(c.encode_utf8(&mut buf)).unwrap();
+                assert_eq!(folds_to(c, letter), expected, "{letter} U+{:04X}", c as u32);
+            }
+        }
+    }
+}

@@ -1,0 +1,131 @@
+//! The hand-written splitters against fancy-regex (the engine under PyPI tiktoken): the Unicode
+//! class of every code point, then pieces on fixtures, on every class in every context, and on
+//! random strings. `TOKENIZER_RS_SPLIT_CASES=2000000 cargo test --release --test splitters`
+//! runs the long differential.
+
+use tokenizer_rs::encodings::{CL100K_PAT_STR, O200K_PAT_STR, R50K_PAT_STR};
+use tokenizer_rs::splitter::Splitter;
+use tokenizer_rs::unicode_classes::{class_of, LL, LM, LO, LT, LU, MARK, NUMBER, SPACE};
+
+const PATTERNS: [(&str, &str); 3] =
+    [("r50k", R50K_PAT_STR), ("cl100k", CL100K_PAT_STR), ("o200k", O200K_PAT_STR)];
+
+fn pieces(splitter: &Splitter, text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    splitter.for_each_piece(text, |p| out.push(p.to_owned())).expect("split");
+    out
+}
+
+fn all_chars() -> impl Iterator<Item = char> {
+    (0..=0x10FFFFu32).filter_map(char::from_u32)
+}
+
+#[test]
+fn every_code_point_has_the_regex_class() {
+    let classes = [
+        (r"\p{Lu}", LU),
+        (r"\p{Ll}", LL),
+        (r"\p{Lt}", LT),
+        (r"\p{Lm}", LM),
+        (r"\p{Lo}", LO),
+        (r"\p{M}", MARK),
+        (r"\p{N}", NUMBER),
+        (r"\s", SPACE),
+    ];
+    for (pattern, bit) in classes {
+        let regex = fancy_regex::Regex::new(&format!("^{pattern}$")).unwrap();
+        let mut buf = [0u8; 4];
+        for c in all_chars() {
+            let expected = regex.is_match(c.encode_utf8(&mut buf)).unwrap();
+            assert_eq!(class_of(c) & bit != 0, expected, "{pattern} U+{:04X}", c as u32);
+        }
+    }
+}
+
+/// One character per distinct class signature, plus every ASCII character and the characters
+/// the patterns name or case-fold (long s, Kelvin sign, curly apostrophe, whitespace kinds).
+fn representatives() -> Vec<char> {
+    let mut seen = std::collections::HashMap::new();
+    for c in all_chars() {
+        seen.entry(class_of(c)).or_insert_with(Vec::new).push(c);
+    }
+    let mut out: Vec<char> = (0u8..0x80).map(char::from).collect();
+    for chars in seen.values() {
+        // First, last and a middle member of each class.
+        out.extend([chars[0], chars[chars.len() / 2], chars[chars.len() - 1]]);
+    }
+    out.extend("ſKſ’ʼ\u{a0}\u{85}\u{1680}\u{2000}\u{2028}\u{2029}\u{3000}\u{feff}\u{200b}ǅᾈ".chars());
+    out.sort_unstable();
+    out.dedup();
+    out
+}
+
+#[test]
+fn every_class_in_every_context() {
+    let reps = representatives();
+    let contexts = ["{}", "'{}", "{}'s", "a{}", "A{}b", " {}", "  {}x", "{}{}", "\n{}", "{} \n", "1{}2", "{}'LL", "!{}a"];
+    for (name, pattern) in PATTERNS {
+        let (fast, regex) = (Splitter::new(pattern).unwrap(), Splitter::regex(pattern).unwrap());
+        for &c in &reps {
+            for context in contexts {
+                let text = context.replace("{}", &c.to_string());
+                assert_eq!(pieces(&fast, &text), pieces(&regex, &text), "{name}: {text:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn fixtures_split_identically() {
+    let texts = [
+        include_str!("../fixtures/large_text.txt"),
+        include_str!("../fixtures/code.txt"),
+        include_str!("../fixtures/multilingual.txt"),
+        include_str!("../fixtures/edge_cases.txt"),
+    ];
+    for (name, pattern) in PATTERNS {
+        let (fast, regex) = (Splitter::new(pattern).unwrap(), Splitter::regex(pattern).unwrap());
+        for text in texts {
+            assert!(pieces(&fast, text) == pieces(&regex, text), "{name}");
+            for line in text.split_inclusive('\n') {
+                assert_eq!(pieces(&fast, line), pieces(&regex, line), "{name}: {line:?}");
+            }
+        }
+    }
+}
+
+/// xorshift64*: deterministic, no dependency.
+struct Rng(u64);
+impl Rng {
+    fn below(&mut self, n: usize) -> usize {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+    }
+}
+
+#[test]
+fn random_strings_split_identically() {
+    let cases: usize = std::env::var("TOKENIZER_RS_SPLIT_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let reps = representatives();
+    // Weighted toward what the patterns treat specially.
+    let hot: Vec<char> = " \t\n\r'’/sStTdDmMlLvVrReEſ0123.,!aZ\u{301}\u{a0}\u{3000}".chars().collect();
+    let splitters: Vec<_> = PATTERNS
+        .iter()
+        .map(|(name, p)| (*name, Splitter::new(p).unwrap(), Splitter::regex(p).unwrap()))
+        .collect();
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..cases {
+        let len = rng.below(24);
+        let text: String = (0..len)
+            .map(|_| if rng.below(2) == 0 { hot[rng.below(hot.len())] } else { reps[rng.below(reps.len())] })
+            .collect();
+        for (name, fast, regex) in &splitters {
+            assert_eq!(pieces(fast, &text), pieces(regex, &text), "{name}: {text:?}");
+        }
+    }
+}
