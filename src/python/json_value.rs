@@ -7,8 +7,9 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use super::encoding::DETACH_MIN_BYTES;
-use super::errors::IntoPyResult;
+use super::errors::{to_py, IntoPyResult};
 use super::text;
+use crate::error::Error;
 use crate::json_events::{parse_json_events, JsonEvent, JsonNumber};
 use crate::json_tokens::{count_json_events, estimate_json_events};
 use crate::tokenizer::resolve;
@@ -118,7 +119,14 @@ fn with_events<T: Send>(
     if value.is_instance_of::<PyString>() {
         let json_text = text::text(value, "value")?;
         let run = || parse_json_events(&json_text).and_then(|events| work(&events));
-        return if json_text.len() >= DETACH_MIN_BYTES { py.detach(run) } else { run() }.py();
+        let result = if json_text.len() >= DETACH_MIN_BYTES { py.detach(run) } else { run() };
+        return result.map_err(|error| match error {
+            Error::InvalidJson(reason) => PyValueError::new_err(format!(
+                "a str value is read as JSON text, and this one is not valid JSON ({reason}); \
+                 to count plain text use count_tokens"
+            )),
+            other => to_py(other),
+        });
     }
     let mut events = Vec::new();
     python_json_events(value, &mut events, 0)?;
