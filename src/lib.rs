@@ -5,6 +5,7 @@
 pub mod bpe;
 pub mod compressor;
 pub mod context_compiler;
+pub mod count_cache;
 pub mod encoding;
 pub mod encodings;
 pub mod error;

@@ -16,7 +16,8 @@
 
 use rayon::prelude::*;
 
-use crate::encoding::{Allowed, CoreEncoding};
+use crate::count_cache::count_cached;
+use crate::encoding::CoreEncoding;
 use crate::error::Result;
 use crate::json_tokens::estimate_json_events;
 use crate::thread_pool;
@@ -43,9 +44,11 @@ const PARALLEL_MIN_BYTES: usize = 32 * 1024;
 /// About this much text per rayon task.
 const BYTES_PER_TASK: usize = 16 * 1024;
 
-/// The tokens of one message, as it adds to the total (reply priming not included).
-pub fn message_tokens(message: &Message<'_>, encoding: &CoreEncoding) -> Result<usize> {
-    let count = |text: &str| encoding.count(text, Allowed::All);
+/// The tokens of one message, as it adds to the total (reply priming not included). Texts are
+/// counted through the process-wide memo (`count_cache`), so a history counted before costs
+/// little more than hashing it.
+pub fn message_tokens(message: &Message<'_>, encoding: &'static CoreEncoding) -> Result<usize> {
+    let count = |text: &str| count_cached(encoding, text);
     let mut tokens = TOKENS_PER_MESSAGE + count(&message.role)?;
     tokens += match &message.content {
         Content::None => 0,
@@ -80,7 +83,10 @@ pub fn message_tokens(message: &Message<'_>, encoding: &CoreEncoding) -> Result<
 
 /// [`message_tokens`] of every message, in order; in parallel on the thread pool when the
 /// history is long.
-pub fn message_token_counts(messages: &[Message<'_>], encoding: &CoreEncoding) -> Result<Vec<usize>> {
+pub fn message_token_counts(
+    messages: &[Message<'_>],
+    encoding: &'static CoreEncoding,
+) -> Result<Vec<usize>> {
     let total: usize = messages.iter().map(Message::text_len).sum();
     if total < PARALLEL_MIN_BYTES || messages.len() < 2 {
         return messages.iter().map(|m| message_tokens(m, encoding)).collect();
@@ -106,6 +112,7 @@ pub fn count_message_tokens(messages: &[Message<'_>], model: &str) -> Result<usi
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::encoding::Allowed;
     use crate::types::ToolCall;
 
     /// The six messages of the cookbook's example; the API reported 129 prompt tokens on gpt-4

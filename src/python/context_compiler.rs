@@ -12,6 +12,9 @@ use super::messages::items;
 use super::text;
 use crate::context_compiler::{compile_context, ContextBlock, ContextBlockKind, ContextCompilerConfig};
 
+/// A kept block: (input index, text, tokens).
+type KeptBlock = (usize, String, usize);
+
 /// Kept blocks as (input index, text, tokens) in assembly order, dropped input indices, and
 /// the total tokens. `blocks` holds (kind position, content, priority) tuples; `block_budgets`
 /// one budget or None per kind, in assembly order.
@@ -22,7 +25,7 @@ fn compile_blocks(
     total_budget: &Bound<'_, PyAny>,
     block_budgets: &Bound<'_, PyAny>,
     model: &str,
-) -> PyResult<(Vec<(usize, String, usize)>, Vec<usize>, usize)> {
+) -> PyResult<(Vec<KeptBlock>, Vec<usize>, usize)> {
     let total_budget = non_negative(total_budget, "total_budget")?;
     let budget_items = items(block_budgets, "block_budgets")?;
     let mut config = ContextCompilerConfig { total_budget, block_budgets: [None; 6] };
