@@ -12,54 +12,90 @@
 //!   total fits. If the protected messages alone exceed the budget, they are returned with
 //!   their true total; that is not an error.
 //!
-//! Each message is counted once (in parallel for long histories) and the selection is linear.
+//! Dropping the oldest units until the rest fits keeps exactly the longest run of newest units
+//! that fits beside the protected messages. So [`compress_context`] counts the protected
+//! messages, then the other units newest first (in parallel batches) and stops at the first
+//! unit that does not fit: the older history is never tokenized. Each message is counted at
+//! most once, and the work follows what is kept, not the length of the history.
 
 use rustc_hash::FxHashMap;
 
+use crate::encoding::CoreEncoding;
 use crate::error::Result;
-use crate::message_tokens::{message_token_counts, REPLY_PRIMING_TOKENS};
+use crate::message_tokens::{counts_of, REPLY_PRIMING_TOKENS};
 use crate::tokenizer::resolve;
 use crate::types::{CompressedContext, Message};
 
-/// For every message, the index of the first message of its unit (itself, or for a tool
-/// result, the message that made the call).
-pub fn tool_call_units(messages: &[Message<'_>]) -> Vec<usize> {
-    let mut unit_of: Vec<usize> = (0..messages.len()).collect();
-    let mut caller_of: FxHashMap<&str, usize> = FxHashMap::default();
-    for (index, message) in messages.iter().enumerate() {
-        if message.is_tool_result() {
-            let caller = message.tool_call_id.as_deref().and_then(|id| caller_of.get(id));
-            if let (Some(&caller), Some(slot)) = (caller, unit_of.get_mut(index)) {
-                *slot = caller;
-            }
-        }
-        for call in &message.tool_calls {
-            caller_of.insert(&call.id, index);
-        }
-    }
-    unit_of
+/// Each batch of newest-first counting holds about this much text beyond what the budget
+/// left is expected to keep (4 bytes per token), so a batch rarely overshoots by much and
+/// still gives the thread pool enough work.
+const BATCH_SLACK_BYTES: usize = 16 * 1024;
+const BATCH_MAX_BYTES: usize = 1024 * 1024;
+
+/// How the messages group into units, and which units are protected.
+pub struct Units {
+    /// For every message, the index of the first message of its unit (itself, or for a tool
+    /// result, the message that made the call).
+    pub unit_of: Vec<usize>,
+    /// By unit start: whether the unit is protected.
+    pub protected: Vec<bool>,
 }
 
-/// Trims `messages` to `max_tokens` given each message's token count (see the module docs).
+impl Units {
+    pub fn new(messages: &[Message<'_>], preserve_last_n: usize) -> Self {
+        let count = messages.len();
+        let mut unit_of: Vec<usize> = (0..count).collect();
+        let mut caller_of: FxHashMap<&str, usize> = FxHashMap::default();
+        for (index, message) in messages.iter().enumerate() {
+            if message.is_tool_result() {
+                let caller = message.tool_call_id.as_deref().and_then(|id| caller_of.get(id));
+                if let (Some(&caller), Some(slot)) = (caller, unit_of.get_mut(index)) {
+                    *slot = caller;
+                }
+            }
+            for call in &message.tool_calls {
+                caller_of.insert(&call.id, index);
+            }
+        }
+        let first_recent = count.saturating_sub(preserve_last_n);
+        let mut protected = vec![false; count];
+        for (index, message) in messages.iter().enumerate() {
+            if message.is_system() || index >= first_recent {
+                if let Some(flag) = unit_of.get(index).and_then(|&unit| protected.get_mut(unit)) {
+                    *flag = true;
+                }
+            }
+        }
+        Units { unit_of, protected }
+    }
+
+    fn unit(&self, index: usize) -> usize {
+        self.unit_of.get(index).copied().unwrap_or(index)
+    }
+
+    fn is_protected(&self, index: usize) -> bool {
+        self.protected.get(self.unit(index)).copied().unwrap_or(true)
+    }
+
+    fn is_unit_start(&self, index: usize) -> bool {
+        self.unit(index) == index
+    }
+}
+
+/// The selection from every message's token count: the rules applied literally (drop the
+/// oldest unprotected unit while over budget). [`compress_context`] gives the same result
+/// while counting less; this is its reference.
 pub fn select(
     messages: &[Message<'_>],
     token_counts: &[usize],
     max_tokens: usize,
     preserve_last_n: usize,
 ) -> CompressedContext {
+    let units = Units::new(messages, preserve_last_n);
     let count = messages.len();
-    let unit_of = tool_call_units(messages);
-    let first_recent = count.saturating_sub(preserve_last_n);
-    let mut protected = vec![false; count];
     let mut unit_tokens = vec![0usize; count];
-    for (index, message) in messages.iter().enumerate() {
-        let unit = unit_of.get(index).copied().unwrap_or(index);
-        if message.is_system() || index >= first_recent {
-            if let Some(flag) = protected.get_mut(unit) {
-                *flag = true;
-            }
-        }
-        if let Some(sum) = unit_tokens.get_mut(unit) {
+    for index in 0..count {
+        if let Some(sum) = unit_tokens.get_mut(units.unit(index)) {
             *sum += token_counts.get(index).copied().unwrap_or(0);
         }
     }
@@ -69,21 +105,70 @@ pub fn select(
         if total <= max_tokens {
             break;
         }
-        let is_unit_start = unit_of.get(unit) == Some(&unit);
-        if is_unit_start && !protected.get(unit).copied().unwrap_or(true) {
+        if units.is_unit_start(unit) && !units.is_protected(unit) {
             if let Some(flag) = dropped.get_mut(unit) {
                 *flag = true;
             }
             total -= unit_tokens.get(unit).copied().unwrap_or(0);
         }
     }
-    let kept: Vec<usize> = (0..count)
-        .filter(|&index| {
-            let unit = unit_of.get(index).copied().unwrap_or(index);
-            !dropped.get(unit).copied().unwrap_or(false)
-        })
-        .collect();
+    let kept: Vec<usize> =
+        (0..count).filter(|&i| !dropped.get(units.unit(i)).copied().unwrap_or(false)).collect();
     CompressedContext { truncated_count: count - kept.len(), kept, total_tokens: total }
+}
+
+/// Trims a conversation to `max_tokens` prompt tokens of `encoding` (see the module docs).
+pub fn compress_with_encoding(
+    messages: &[Message<'_>],
+    max_tokens: usize,
+    preserve_last_n: usize,
+    encoding: &'static CoreEncoding,
+) -> Result<CompressedContext> {
+    let units = Units::new(messages, preserve_last_n);
+    let count = messages.len();
+    let protected: Vec<&Message<'_>> =
+        messages.iter().enumerate().filter(|(i, _)| units.is_protected(*i)).map(|(_, m)| m).collect();
+    let mut total = REPLY_PRIMING_TOKENS + counts_of(&protected, encoding)?.iter().sum::<usize>();
+
+    // Newest first: count a batch of unprotected messages, then decide their units newest
+    // first. A unit is decided at its first message, when all of its (later) messages are in.
+    let mut unit_tokens = vec![0usize; count];
+    let mut oldest_dropped: Option<usize> = None;
+    let mut next = count; // messages at `next` and after are counted
+    'batches: while next > 0 {
+        let left = max_tokens.saturating_sub(total);
+        let target = left.saturating_mul(4).saturating_add(BATCH_SLACK_BYTES).min(BATCH_MAX_BYTES);
+        let mut batch_indices = Vec::new();
+        let mut batch_bytes = 0;
+        while next > 0 && batch_bytes < target {
+            next -= 1;
+            if !units.is_protected(next) {
+                let message = messages.get(next);
+                batch_bytes += message.map_or(0, Message::text_len);
+                batch_indices.push(next);
+            }
+        }
+        let batch: Vec<&Message<'_>> = batch_indices.iter().filter_map(|&i| messages.get(i)).collect();
+        let counts = counts_of(&batch, encoding)?;
+        for (&index, tokens) in batch_indices.iter().zip(counts) {
+            if let Some(sum) = unit_tokens.get_mut(units.unit(index)) {
+                *sum += tokens;
+            }
+            if units.is_unit_start(index) {
+                let unit_total = unit_tokens.get(index).copied().unwrap_or(0);
+                if total + unit_total > max_tokens {
+                    oldest_dropped = Some(index);
+                    break 'batches;
+                }
+                total += unit_total;
+            }
+        }
+    }
+    let kept: Vec<usize> = match oldest_dropped {
+        None => (0..count).collect(),
+        Some(cut) => (0..count).filter(|&i| units.is_protected(i) || units.unit(i) > cut).collect(),
+    };
+    Ok(CompressedContext { truncated_count: count - kept.len(), kept, total_tokens: total })
 }
 
 /// Trims a conversation to `max_tokens` prompt tokens of `model` (a model or encoding name),
@@ -95,15 +180,13 @@ pub fn compress_context(
     preserve_last_n: usize,
     model: &str,
 ) -> Result<CompressedContext> {
-    let encoding = resolve(model)?;
-    let counts = message_token_counts(messages, encoding)?;
-    Ok(select(messages, &counts, max_tokens, preserve_last_n))
+    compress_with_encoding(messages, max_tokens, preserve_last_n, resolve(model)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message_tokens::count_message_tokens;
+    use crate::message_tokens::{count_message_tokens, message_token_counts};
     use crate::types::ToolCall;
 
     fn conversation() -> Vec<Message<'static>> {
@@ -181,10 +264,38 @@ mod tests {
             Message::tool_calls(vec![ToolCall::new("c", "f", "{}")]),
             Message::text("user", "hi"),
         ];
-        assert_eq!(tool_call_units(&messages), vec![0, 1, 2]);
+        assert_eq!(Units::new(&messages, 0).unit_of, vec![0, 1, 2]);
         let result = select(&messages, &[5, 5, 5], 0, 0);
         assert!(result.kept.is_empty());
         assert_eq!((result.total_tokens, result.truncated_count), (REPLY_PRIMING_TOKENS, 3));
+    }
+
+    #[test]
+    fn newest_first_counting_selects_what_the_reference_selects() -> Result<()> {
+        let encoding = resolve("gpt-4o")?;
+        let mut messages = Vec::new();
+        for round in 0..300 {
+            messages.push(Message::text("user", format!("question {round} {}", "word ".repeat(round % 17))));
+            if round % 5 == 0 {
+                messages.push(Message::tool_calls(vec![ToolCall::new(format!("c{round}"), "f", "{}"),
+                                                       ToolCall::new(format!("d{round}"), "g", "{\"a\": 1}")]));
+                messages.push(Message::tool_result(format!("d{round}"), "late ".repeat(round % 7)));
+                messages.push(Message::tool_result(format!("c{round}"), "early"));
+            }
+            if round % 50 == 0 {
+                messages.push(Message::text("system", "remember this"));
+            }
+            messages.push(Message::text("assistant", "answer ".repeat(round % 23)));
+        }
+        let counts = message_token_counts(&messages, encoding)?;
+        let total: usize = counts.iter().sum::<usize>() + REPLY_PRIMING_TOKENS;
+        for budget in (0..total + 50).step_by(211).chain([total - 1, total, total + 1, usize::MAX]) {
+            for last in [0, 1, 2, 3, 10] {
+                let lazy = compress_with_encoding(&messages, budget, last, encoding)?;
+                assert_eq!(lazy, select(&messages, &counts, budget, last), "budget {budget}, last {last}");
+            }
+        }
+        Ok(())
     }
 
     #[test]

@@ -87,7 +87,14 @@ pub fn message_token_counts(
     messages: &[Message<'_>],
     encoding: &'static CoreEncoding,
 ) -> Result<Vec<usize>> {
-    let total: usize = messages.iter().map(Message::text_len).sum();
+    let all: Vec<&Message<'_>> = messages.iter().collect();
+    counts_of(&all, encoding)
+}
+
+/// [`message_tokens`] of each of `messages` (any selection), in order; in parallel when the
+/// selection holds enough text.
+pub fn counts_of(messages: &[&Message<'_>], encoding: &'static CoreEncoding) -> Result<Vec<usize>> {
+    let total: usize = messages.iter().map(|m| m.text_len()).sum();
     if total < PARALLEL_MIN_BYTES || messages.len() < 2 {
         return messages.iter().map(|m| message_tokens(m, encoding)).collect();
     }

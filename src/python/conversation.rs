@@ -7,7 +7,8 @@ use pyo3::types::{PyBool, PyInt, PyList};
 
 use super::errors::IntoPyResult;
 use super::messages::{borrow, items, read_messages};
-use crate::compressor::select;
+use crate::compressor::compress_with_encoding;
+use crate::encoding::CoreEncoding;
 use crate::message_tokens::{message_token_counts, REPLY_PRIMING_TOKENS};
 use crate::tokenizer::resolve;
 use crate::types::Message;
@@ -29,20 +30,18 @@ pub fn non_negative(value: &Bound<'_, PyAny>, what: &str) -> PyResult<usize> {
     Ok(usize::MAX)
 }
 
-/// Reads `messages` and runs `work` on them (GIL released) with each message's token count.
-fn with_counts<'py, T: Send>(
+/// Reads `messages` (checking every one) and runs `work` on them with the GIL released.
+fn with_messages<'py, T: Send>(
     py: Python<'py>,
     messages: &Bound<'py, PyAny>,
     model: &str,
-    work: impl FnOnce(&[Message<'_>], &[usize]) -> T + Send,
+    work: impl FnOnce(&[Message<'_>], &'static CoreEncoding) -> crate::error::Result<T> + Send,
 ) -> PyResult<(Vec<Bound<'py, PyAny>>, T)> {
     let encoding = resolve(model).py()?;
     let objects = items(messages, "messages")?;
     let raw = read_messages(&objects)?;
     let lent = raw.iter().map(borrow).collect::<PyResult<Vec<Message<'_>>>>()?;
-    let result = py
-        .detach(|| message_token_counts(&lent, encoding).map(|counts| work(&lent, &counts)))
-        .py()?;
+    let result = py.detach(|| work(&lent, encoding)).py()?;
     drop(lent);
     Ok((objects, result))
 }
@@ -59,8 +58,8 @@ fn with_counts<'py, T: Send>(
 /// 9
 #[pyfunction]
 fn count_message_tokens(py: Python<'_>, messages: &Bound<'_, PyAny>, model: &str) -> PyResult<usize> {
-    let (_, total) = with_counts(py, messages, model, |_, counts| {
-        counts.iter().sum::<usize>() + REPLY_PRIMING_TOKENS
+    let (_, total) = with_messages(py, messages, model, |lent, encoding| {
+        Ok(message_token_counts(lent, encoding)?.iter().sum::<usize>() + REPLY_PRIMING_TOKENS)
     })?;
     Ok(total)
 }
@@ -76,8 +75,8 @@ fn compress_messages<'py>(
 ) -> PyResult<(Bound<'py, PyList>, usize, usize)> {
     let max_tokens = non_negative(max_tokens, "max_tokens")?;
     let preserve_last_n = non_negative(preserve_last_n, "preserve_last_n")?;
-    let (objects, compressed) = with_counts(py, messages, model, |lent, counts| {
-        select(lent, counts, max_tokens, preserve_last_n)
+    let (objects, compressed) = with_messages(py, messages, model, |lent, encoding| {
+        compress_with_encoding(lent, max_tokens, preserve_last_n, encoding)
     })?;
     let kept: Vec<&Bound<'py, PyAny>> =
         compressed.kept.iter().filter_map(|&index| objects.get(index)).collect();
