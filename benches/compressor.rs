@@ -1,13 +1,14 @@
 //! compress_context and the message accounting on histories of 1,000 and 10,000 messages (the
-//! fixture conversation repeated, tool call ids made unique per copy), and the JSON estimate
-//! against the exact count on the JSON fixtures.
+//! fixture conversation repeated, every copy's texts and tool call ids made unique), first calls
+//! (history never seen) and next turns (counts remembered); and the JSON estimate against the
+//! exact count on the JSON fixtures.
 //!
 //! cargo bench --bench compressor [-- --quick]
 
 use std::borrow::Cow;
 use std::hint::black_box;
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
 use tokenizer_rs::compressor::select;
 use tokenizer_rs::json_events::parse_json_events;
 use tokenizer_rs::json_tokens::{count_json_events, estimate_json_events};
@@ -24,31 +25,34 @@ fn fixture(name: &str) -> String {
     })
 }
 
-/// The fixture history repeated to `count` messages, as owned messages.
-fn history(count: usize) -> Vec<Message<'static>> {
+/// The fixture history repeated to `count` messages, as owned messages. Every copy's texts are
+/// marked (and `tag` marks whole histories), so that nothing repeats: the counts memo must not
+/// flatter a first call.
+fn history(count: usize, tag: &str) -> Vec<Message<'static>> {
     let value: serde_json::Value = serde_json::from_str(&fixture("messages.json")).unwrap_or_default();
     let base = messages_from_json(&value).unwrap_or_default();
     let mut out = Vec::with_capacity(count);
     for copy in 0.. {
+        let mark = format!("[{tag}{copy}] ");
         for message in &base {
             if out.len() == count {
                 return out;
             }
             let mut owned = Message {
                 role: Cow::Owned(message.role.to_string()),
-                content: message.content.clone().into_owned_content(),
+                content: message.content.clone().into_owned_content(&mark),
                 tool_calls: Vec::new(),
                 name: message.name.as_ref().map(|n| Cow::Owned(n.to_string())),
-                tool_call_id: message.tool_call_id.as_ref().map(|id| Cow::Owned(format!("{id}-{copy}"))),
+                tool_call_id: message.tool_call_id.as_ref().map(|id| Cow::Owned(format!("{id}-{tag}{copy}"))),
             };
             owned.tool_calls = message
                 .tool_calls
                 .iter()
                 .map(|call| {
                     tokenizer_rs::ToolCall::new(
-                        format!("{}-{copy}", call.id),
+                        format!("{}-{tag}{copy}", call.id),
                         call.function.name.to_string(),
-                        call.function.arguments.to_string(),
+                        format!("{mark}{}", call.function.arguments),
                     )
                 })
                 .collect();
@@ -63,20 +67,20 @@ fn history(count: usize) -> Vec<Message<'static>> {
 
 /// Content with every string owned (the bench outlives the parsed fixture).
 trait IntoOwnedContent {
-    fn into_owned_content(self) -> tokenizer_rs::Content<'static>;
+    fn into_owned_content(self, mark: &str) -> tokenizer_rs::Content<'static>;
 }
 
 impl IntoOwnedContent for tokenizer_rs::Content<'_> {
-    fn into_owned_content(self) -> tokenizer_rs::Content<'static> {
+    fn into_owned_content(self, mark: &str) -> tokenizer_rs::Content<'static> {
         use tokenizer_rs::{Content, ContentPart};
         match self {
             Content::None => Content::None,
-            Content::Text(text) => Content::Text(Cow::Owned(text.into_owned())),
+            Content::Text(text) => Content::Text(Cow::Owned(format!("{mark}{text}"))),
             Content::Parts(parts) => Content::Parts(
                 parts
                     .into_iter()
                     .map(|part| match part {
-                        ContentPart::Text(text) => ContentPart::Text(Cow::Owned(text.into_owned())),
+                        ContentPart::Text(text) => ContentPart::Text(Cow::Owned(format!("{mark}{text}"))),
                         ContentPart::Image(detail) => ContentPart::Image(detail),
                         // The fixture's parts are text and images only.
                         ContentPart::Other(_) => ContentPart::Text(Cow::Borrowed("")),
@@ -95,22 +99,35 @@ fn bench_compressor(c: &mut Criterion) {
             return;
         }
     };
+    let mut fresh = 0usize;
     let mut group = c.benchmark_group("compress_context");
-    group.sample_size(20);
+    group.sample_size(10);
     for count in [1_000usize, 10_000] {
-        let messages = history(count);
+        let messages = history(count, "");
         let total = count_message_tokens(&messages, MODEL).unwrap_or(0);
-        let budget = total / 2;
+        let half = total / 2;
         group.throughput(Throughput::Elements(count as u64));
-        group.bench_with_input(BenchmarkId::new("compress_context", count), &messages, |b, m| {
-            b.iter(|| compress_context(black_box(m), budget, 5, MODEL))
+        // First calls: a history never seen before (built outside the timing).
+        let mut unseen = || {
+            fresh += 1;
+            history(count, &format!("b{fresh}-"))
+        };
+        group.bench_function(BenchmarkId::new("first_call_half_budget", count), |b| {
+            b.iter_batched(&mut unseen, |m| compress_context(&m, half, 5, MODEL), BatchSize::PerIteration)
         });
-        group.bench_with_input(BenchmarkId::new("count_message_tokens", count), &messages, |b, m| {
-            b.iter(|| count_message_tokens(black_box(m), MODEL))
+        group.bench_function(BenchmarkId::new("first_call_32k_budget", count), |b| {
+            b.iter_batched(&mut unseen, |m| compress_context(&m, 32_000, 5, MODEL), BatchSize::PerIteration)
+        });
+        group.bench_function(BenchmarkId::new("count_message_tokens_first_call", count), |b| {
+            b.iter_batched(&mut unseen, |m| count_message_tokens(&m, MODEL), BatchSize::PerIteration)
+        });
+        // The next agent turn: the same history again (its counts remembered).
+        group.bench_with_input(BenchmarkId::new("next_turn_half_budget", count), &messages, |b, m| {
+            b.iter(|| compress_context(black_box(m), half, 5, MODEL))
         });
         let counts = message_token_counts(&messages, encoding).unwrap_or_default();
         group.bench_with_input(BenchmarkId::new("select_only", count), &messages, |b, m| {
-            b.iter(|| select(black_box(m), &counts, budget, 5))
+            b.iter(|| select(black_box(m), &counts, half, 5))
         });
     }
     group.finish();
