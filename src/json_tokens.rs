@@ -6,7 +6,8 @@
 //! three characters, while keys, string values, numbers and literals tokenize as they would on
 //! their own. So the estimate is the exact token count of every piece of content (escaped as
 //! `json.dumps` would) plus `1 + (run_length - 2) / 3` for every run of punctuation. Strings
-//! and numbers that repeat (keys of a record array) are counted once per call.
+//! and numbers that repeat (keys of a record array) are counted once per call. Tiny values
+//! (a scalar, `{}`, `[1, 2]`) are counted exactly instead.
 
 use rustc_hash::FxHashMap;
 
@@ -21,6 +22,9 @@ use crate::tokenizer::resolve;
 const MEMO_MAX_BYTES: usize = 64;
 /// A bound on the memo of one call, so memory does not grow with the input.
 const MEMO_MAX_ENTRIES: usize = 16_384;
+
+/// Values of at most this many events are counted exactly.
+const SMALL_VALUE_EVENTS: usize = 8;
 
 /// Tokens of a run of `length` punctuation characters between two pieces of content.
 fn punctuation_run_tokens(length: usize) -> usize {
@@ -169,9 +173,10 @@ impl<'e> Estimator<'e> {
 
 /// The estimated tokens of the compact JSON text of `events` (see the module docs).
 pub fn estimate_json_events(events: &[JsonEvent<'_>], encoding: &CoreEncoding) -> Result<usize> {
-    // A lone scalar has no structure to estimate; its exact count is as cheap.
-    if let [single] = events {
-        return count_json_events(std::slice::from_ref(single), encoding, false);
+    // A lone scalar or a tiny container has too little structure for the estimate to average
+    // out, and its exact count is as cheap.
+    if events.len() <= SMALL_VALUE_EVENTS {
+        return count_json_events(events, encoding, false);
     }
     Estimator::new(encoding).run(events)
 }

@@ -419,3 +419,32 @@ def test_cli_compact_errors(args: list[str], stdin: str) -> None:
     done = run_cli(*args, stdin=stdin)
     assert done.returncode == 1
     assert done.stderr.startswith("tokenizer-rs: error:")
+
+
+# ---------------------------------------------------------------- threads and fork
+
+
+def test_threads_get_the_same_results_as_sequential_calls() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    histories = [load_history()[: 10 + i] for i in range(24)]
+    budgets = [500 + 97 * i for i in range(24)]
+    expected = [compress_context(h, b, 3, "gpt-4o") for h, b in zip(histories, budgets)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        got = list(pool.map(lambda hb: compress_context(hb[0], hb[1], 3, "gpt-4o"), zip(histories, budgets)))
+    assert got == expected
+
+
+def test_a_forked_child_can_trim() -> None:
+    import multiprocessing
+
+    history = load_history() * 20
+    expected = compress_context(history, 5_000, 5, "gpt-4o").total_tokens  # pool and memo in use
+    context = multiprocessing.get_context("fork")
+    with context.Pool(1) as pool:
+        result = pool.apply_async(_child_total, (history,))
+        assert result.get(timeout=60) == expected
+
+
+def _child_total(history: list[dict[str, Any]]) -> int:
+    return compress_context(history, 5_000, 5, "gpt-4o").total_tokens
