@@ -204,6 +204,9 @@ def row(name: str, ours: float, peer: float | None, note: str) -> dict[str, Any]
     }
 
 
+_fresh = 0  # numbers the histories built for first calls, so none is ever seen twice
+
+
 def first_call_time(size: int, repeat: int, work: Callable[[list[dict[str, Any]]], Any]) -> float:
     """The best time of `work` on histories it has never seen (each repetition gets its own)."""
     global _fresh
@@ -215,9 +218,6 @@ def first_call_time(size: int, repeat: int, work: Callable[[list[dict[str, Any]]
         work(messages)
         best = min(best, time.perf_counter() - start)
     return best
-
-
-_fresh = 0
 
 
 def compress_rows(enc: tiktoken.Encoding) -> list[dict[str, Any]]:
