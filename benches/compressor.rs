@@ -29,7 +29,8 @@ fn fixture(name: &str) -> String {
 /// marked (and `tag` marks whole histories), so that nothing repeats: the counts memo must not
 /// flatter a first call.
 fn history(count: usize, tag: &str) -> Vec<Message<'static>> {
-    let value: serde_json::Value = serde_json::from_str(&fixture("messages.json")).unwrap_or_default();
+    let value: serde_json::Value =
+        serde_json::from_str(&fixture("messages.json")).unwrap_or_default();
     let base = messages_from_json(&value).unwrap_or_default();
     let mut out = Vec::with_capacity(count);
     for copy in 0.. {
@@ -43,7 +44,10 @@ fn history(count: usize, tag: &str) -> Vec<Message<'static>> {
                 content: message.content.clone().into_owned_content(&mark),
                 tool_calls: Vec::new(),
                 name: message.name.as_ref().map(|n| Cow::Owned(n.to_string())),
-                tool_call_id: message.tool_call_id.as_ref().map(|id| Cow::Owned(format!("{id}-{tag}{copy}"))),
+                tool_call_id: message
+                    .tool_call_id
+                    .as_ref()
+                    .map(|id| Cow::Owned(format!("{id}-{tag}{copy}"))),
             };
             owned.tool_calls = message
                 .tool_calls
@@ -80,7 +84,9 @@ impl IntoOwnedContent for tokenizer_rs::Content<'_> {
                 parts
                     .into_iter()
                     .map(|part| match part {
-                        ContentPart::Text(text) => ContentPart::Text(Cow::Owned(format!("{mark}{text}"))),
+                        ContentPart::Text(text) => {
+                            ContentPart::Text(Cow::Owned(format!("{mark}{text}")))
+                        }
                         ContentPart::Image(detail) => ContentPart::Image(detail),
                         // The fixture's parts are text and images only.
                         ContentPart::Other(_) => ContentPart::Text(Cow::Borrowed("")),
@@ -113,18 +119,32 @@ fn bench_compressor(c: &mut Criterion) {
             history(count, &format!("b{fresh}-"))
         };
         group.bench_function(BenchmarkId::new("first_call_half_budget", count), |b| {
-            b.iter_batched(&mut unseen, |m| compress_context(&m, half, 5, MODEL), BatchSize::PerIteration)
+            b.iter_batched(
+                &mut unseen,
+                |m| compress_context(&m, half, 5, MODEL),
+                BatchSize::PerIteration,
+            )
         });
         group.bench_function(BenchmarkId::new("first_call_32k_budget", count), |b| {
-            b.iter_batched(&mut unseen, |m| compress_context(&m, 32_000, 5, MODEL), BatchSize::PerIteration)
+            b.iter_batched(
+                &mut unseen,
+                |m| compress_context(&m, 32_000, 5, MODEL),
+                BatchSize::PerIteration,
+            )
         });
         group.bench_function(BenchmarkId::new("count_message_tokens_first_call", count), |b| {
-            b.iter_batched(&mut unseen, |m| count_message_tokens(&m, MODEL), BatchSize::PerIteration)
+            b.iter_batched(
+                &mut unseen,
+                |m| count_message_tokens(&m, MODEL),
+                BatchSize::PerIteration,
+            )
         });
         // The next agent turn: the same history again (its counts remembered).
-        group.bench_with_input(BenchmarkId::new("next_turn_half_budget", count), &messages, |b, m| {
-            b.iter(|| compress_context(black_box(m), half, 5, MODEL))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("next_turn_half_budget", count),
+            &messages,
+            |b, m| b.iter(|| compress_context(black_box(m), half, 5, MODEL)),
+        );
         let counts = message_token_counts(&messages, encoding).unwrap_or_default();
         group.bench_with_input(BenchmarkId::new("select_only", count), &messages, |b, m| {
             b.iter(|| select(black_box(m), &counts, half, 5))
@@ -139,8 +159,12 @@ fn bench_json(c: &mut Criterion) {
     let Ok(events) = parse_json_events(&text) else { return };
     let mut group = c.benchmark_group("json_tokens");
     group.throughput(Throughput::Bytes(text.len() as u64));
-    group.bench_function("estimate_json_events", |b| b.iter(|| estimate_json_events(black_box(&events), encoding)));
-    group.bench_function("count_json_events", |b| b.iter(|| count_json_events(black_box(&events), encoding, false)));
+    group.bench_function("estimate_json_events", |b| {
+        b.iter(|| estimate_json_events(black_box(&events), encoding))
+    });
+    group.bench_function("count_json_events", |b| {
+        b.iter(|| count_json_events(black_box(&events), encoding, false))
+    });
     group.bench_function("parse_json_events", |b| b.iter(|| parse_json_events(black_box(&text))));
     group.finish();
 }

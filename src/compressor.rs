@@ -126,8 +126,12 @@ pub fn compress_with_encoding(
 ) -> Result<CompressedContext> {
     let units = Units::new(messages, preserve_last_n);
     let count = messages.len();
-    let protected: Vec<&Message<'_>> =
-        messages.iter().enumerate().filter(|(i, _)| units.is_protected(*i)).map(|(_, m)| m).collect();
+    let protected: Vec<&Message<'_>> = messages
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| units.is_protected(*i))
+        .map(|(_, m)| m)
+        .collect();
     let mut total = REPLY_PRIMING_TOKENS + counts_of(&protected, encoding)?.iter().sum::<usize>();
 
     // Newest first: count a batch of unprotected messages, then decide their units newest
@@ -148,7 +152,8 @@ pub fn compress_with_encoding(
                 batch_indices.push(next);
             }
         }
-        let batch: Vec<&Message<'_>> = batch_indices.iter().filter_map(|&i| messages.get(i)).collect();
+        let batch: Vec<&Message<'_>> =
+            batch_indices.iter().filter_map(|&i| messages.get(i)).collect();
         let counts = counts_of(&batch, encoding)?;
         for (&index, tokens) in batch_indices.iter().zip(counts) {
             if let Some(sum) = unit_tokens.get_mut(units.unit(index)) {
@@ -191,15 +196,17 @@ mod tests {
 
     fn conversation() -> Vec<Message<'static>> {
         vec![
-            Message::text("system", "You are terse."),                                  // 0
-            Message::text("user", "first question about something long ago"),          // 1
-            Message::text("assistant", "first answer"),                                 // 2
-            Message::tool_calls(vec![ToolCall::new("a", "search", "{\"q\":\"x\"}"),
-                                     ToolCall::new("b", "search", "{\"q\":\"y\"}")]),   // 3
-            Message::tool_result("a", "result a"),                                      // 4
-            Message::tool_result("b", "result b"),                                      // 5
-            Message::text("assistant", "summary of the results"),                       // 6
-            Message::text("user", "and now?"),                                          // 7
+            Message::text("system", "You are terse."), // 0
+            Message::text("user", "first question about something long ago"), // 1
+            Message::text("assistant", "first answer"), // 2
+            Message::tool_calls(vec![
+                ToolCall::new("a", "search", "{\"q\":\"x\"}"),
+                ToolCall::new("b", "search", "{\"q\":\"y\"}"),
+            ]), // 3
+            Message::tool_result("a", "result a"),     // 4
+            Message::tool_result("b", "result b"),     // 5
+            Message::text("assistant", "summary of the results"), // 6
+            Message::text("user", "and now?"),         // 7
         ]
     }
 
@@ -275,10 +282,15 @@ mod tests {
         let encoding = resolve("gpt-4o")?;
         let mut messages = Vec::new();
         for round in 0..300 {
-            messages.push(Message::text("user", format!("question {round} {}", "word ".repeat(round % 17))));
+            messages.push(Message::text(
+                "user",
+                format!("question {round} {}", "word ".repeat(round % 17)),
+            ));
             if round % 5 == 0 {
-                messages.push(Message::tool_calls(vec![ToolCall::new(format!("c{round}"), "f", "{}"),
-                                                       ToolCall::new(format!("d{round}"), "g", "{\"a\": 1}")]));
+                messages.push(Message::tool_calls(vec![
+                    ToolCall::new(format!("c{round}"), "f", "{}"),
+                    ToolCall::new(format!("d{round}"), "g", "{\"a\": 1}"),
+                ]));
                 messages.push(Message::tool_result(format!("d{round}"), "late ".repeat(round % 7)));
                 messages.push(Message::tool_result(format!("c{round}"), "early"));
             }
@@ -289,10 +301,15 @@ mod tests {
         }
         let counts = message_token_counts(&messages, encoding)?;
         let total: usize = counts.iter().sum::<usize>() + REPLY_PRIMING_TOKENS;
-        for budget in (0..total + 50).step_by(211).chain([total - 1, total, total + 1, usize::MAX]) {
+        for budget in (0..total + 50).step_by(211).chain([total - 1, total, total + 1, usize::MAX])
+        {
             for last in [0, 1, 2, 3, 10] {
                 let lazy = compress_with_encoding(&messages, budget, last, encoding)?;
-                assert_eq!(lazy, select(&messages, &counts, budget, last), "budget {budget}, last {last}");
+                assert_eq!(
+                    lazy,
+                    select(&messages, &counts, budget, last),
+                    "budget {budget}, last {last}"
+                );
             }
         }
         Ok(())

@@ -74,7 +74,14 @@ impl Default for ContextCompilerConfig {
     fn default() -> Self {
         ContextCompilerConfig {
             total_budget: 30_000,
-            block_budgets: [Some(2_000), Some(5_000), Some(8_000), Some(6_000), Some(5_000), Some(4_000)],
+            block_budgets: [
+                Some(2_000),
+                Some(5_000),
+                Some(8_000),
+                Some(6_000),
+                Some(5_000),
+                Some(4_000),
+            ],
         }
     }
 }
@@ -151,18 +158,25 @@ pub fn compile_context<'a>(
         let Some(budget) = config.block_budgets.get(kind.position()).copied().flatten() else {
             continue;
         };
-        let mut order: Vec<usize> = (0..candidates.len()).filter(|&i| candidates.get(i).is_some_and(|c| c.kind == kind)).collect();
+        let mut order: Vec<usize> = (0..candidates.len())
+            .filter(|&i| candidates.get(i).is_some_and(|c| c.kind == kind))
+            .collect();
         order.sort_by_key(|&i| (Reverse(candidates.get(i).map_or(0, |c| c.priority)), i));
         let mut left = budget;
         for position in order {
-            let (Some(candidate), Some(flag)) = (candidates.get_mut(position), keep.get_mut(position)) else { continue };
+            let (Some(candidate), Some(flag)) =
+                (candidates.get_mut(position), keep.get_mut(position))
+            else {
+                continue;
+            };
             *flag = candidate.fit(left, encoding)?;
             left = left.saturating_sub(if *flag { candidate.tokens } else { 0 });
         }
     }
 
     // Total budget: drop the lowest priority (ties: assembled later) until it fits.
-    let mut total: usize = candidates.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c.tokens).sum();
+    let mut total: usize =
+        candidates.iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c.tokens).sum();
     let mut by_priority: Vec<usize> = (0..candidates.len())
         .filter(|&i| candidates.get(i).is_some_and(|c| c.kind != ContextBlockKind::Persona))
         .collect();
@@ -224,7 +238,12 @@ mod tests {
 
     #[test]
     fn assembles_by_kind_and_skips_empty_blocks() -> Result<()> {
-        let blocks = [block(Task, "do it", 1), block(Persona, "you", 1), block(Memory, "", 9), block(Rules, " ", 1)];
+        let blocks = [
+            block(Task, "do it", 1),
+            block(Persona, "you", 1),
+            block(Memory, "", 9),
+            block(Rules, " ", 1),
+        ];
         let compiled = compile_context(&blocks, &ContextCompilerConfig::default(), "gpt-4o")?;
         let order: Vec<usize> = compiled.blocks.iter().map(|b| b.index).collect();
         assert_eq!(order, vec![1, 3, 0]);
@@ -236,7 +255,12 @@ mod tests {
     #[test]
     fn over_the_total_the_lowest_priority_goes_first() -> Result<()> {
         let text = "word ".repeat(50);
-        let blocks = [block(Persona, "p", 0), block(Memory, &text, 5), block(Retrieval, &text, 1), block(Task, &text, 9)];
+        let blocks = [
+            block(Persona, "p", 0),
+            block(Memory, &text, 5),
+            block(Retrieval, &text, 1),
+            block(Task, &text, 9),
+        ];
         let each = count(&text)?;
         let compiled = compile_context(&blocks, &unlimited(2 * each + 1), "gpt-4o")?;
         assert_eq!(compiled.dropped, vec![2]);
@@ -255,15 +279,20 @@ mod tests {
         if let Some(rules) = config.block_budgets.get_mut(Rules.position()) {
             *rules = Some(10);
         }
-        let blocks = [block(Persona, &text, -100), block(Rules, &text, 0), block(Rules, "extra rule", -1)];
+        let blocks =
+            [block(Persona, &text, -100), block(Rules, &text, 0), block(Rules, "extra rule", -1)];
         let compiled = compile_context(&blocks, &config, "gpt-4o")?;
-        let rules: Vec<&CompiledBlock<'_>> = compiled.blocks.iter().filter(|b| b.kind == Rules).collect();
+        let rules: Vec<&CompiledBlock<'_>> =
+            compiled.blocks.iter().filter(|b| b.kind == Rules).collect();
         assert_eq!(rules.len(), 1);
         assert!(rules.first().is_some_and(|b| b.tokens <= 10 && text.starts_with(b.text)));
         assert_eq!(compiled.dropped, vec![2]);
         let tiny = compile_context(&blocks, &unlimited(7), "gpt-4o")?;
         assert_eq!(tiny.blocks.len(), 1);
-        assert!(tiny.blocks.first().is_some_and(|b| b.kind == Persona && b.tokens <= 7 && b.tokens > 0));
+        assert!(tiny
+            .blocks
+            .first()
+            .is_some_and(|b| b.kind == Persona && b.tokens <= 7 && b.tokens > 0));
         assert_eq!(tiny.total_tokens, tiny.blocks.first().map_or(0, |b| b.tokens));
         assert_eq!(tiny.dropped, vec![1, 2]);
         Ok(())
@@ -272,10 +301,14 @@ mod tests {
     #[test]
     fn compiling_is_deterministic() -> Result<()> {
         let text = "alpha beta gamma ".repeat(400);
-        let blocks: Vec<ContextBlock<'_>> = ContextBlockKind::ALL.iter().map(|&k| block(k, &text, 3)).collect();
+        let blocks: Vec<ContextBlock<'_>> =
+            ContextBlockKind::ALL.iter().map(|&k| block(k, &text, 3)).collect();
         let first = compile_context(&blocks, &ContextCompilerConfig::default(), "gpt-4o")?;
         for _ in 0..3 {
-            assert_eq!(compile_context(&blocks, &ContextCompilerConfig::default(), "gpt-4o")?, first);
+            assert_eq!(
+                compile_context(&blocks, &ContextCompilerConfig::default(), "gpt-4o")?,
+                first
+            );
         }
         Ok(())
     }

@@ -12,8 +12,8 @@
 //! - Never waits: a shard that is busy (another thread, or a lock inherited from a thread that
 //!   does not exist in a forked child) is skipped and the text is simply counted.
 
-use std::hash::{BuildHasher, Hasher};
 use std::collections::hash_map::RandomState;
+use std::hash::{BuildHasher, Hasher};
 use std::sync::{Mutex, OnceLock};
 
 use rustc_hash::{FxHashMap, FxHasher};
@@ -79,7 +79,11 @@ mod tests {
     fn cached_counts_equal_direct_counts() -> Result<()> {
         let encoding = resolve("cl100k_base")?;
         let other = resolve("o200k_base")?;
-        let texts = ["short", "a longer text that is certainly worth remembering, twice over", "日本語のテキストはトークンの境界で文字が分かれることがあります"];
+        let texts = [
+            "short",
+            "a longer text that is certainly worth remembering, twice over",
+            "日本語のテキストはトークンの境界で文字が分かれることがあります",
+        ];
         for _ in 0..3 {
             for text in texts {
                 assert_eq!(count_cached(encoding, text)?, encoding.count(text, Allowed::All)?);

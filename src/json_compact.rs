@@ -5,9 +5,7 @@ use crate::json_events::JsonEvent;
 
 /// Whether `json.dumps` would escape anything in `text`.
 pub fn needs_escape(text: &str, ensure_ascii: bool) -> bool {
-    text.bytes().any(|b| {
-        b < 0x20 || b == b'"' || b == b'\\' || (ensure_ascii && (b >= 0x7f))
-    })
+    text.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\' || (ensure_ascii && (b >= 0x7f)))
 }
 
 /// Appends `text` with `json.dumps`'s escapes, without the surrounding quotes.
@@ -118,10 +116,17 @@ mod tests {
         // Expected strings are what CPython 3.11 prints for
         // json.dumps(json.loads(src), separators=(",", ":"), ensure_ascii=...).
         let cases = [
-            (r#"{ "a" : [1, 2.0, -3e-7, {"b": null}], "c": "\u00e9\n\"", "d": [] , "e": {}}"#, false,
-             "{\"a\":[1,2.0,-3e-07,{\"b\":null}],\"c\":\"\u{e9}\\n\\\"\",\"d\":[],\"e\":{}}"),
+            (
+                r#"{ "a" : [1, 2.0, -3e-7, {"b": null}], "c": "\u00e9\n\"", "d": [] , "e": {}}"#,
+                false,
+                "{\"a\":[1,2.0,-3e-07,{\"b\":null}],\"c\":\"\u{e9}\\n\\\"\",\"d\":[],\"e\":{}}",
+            ),
             (r#"["é😀", "\u007f", "\u0001"]"#, true, r#"["\u00e9\ud83d\ude00","\u007f","\u0001"]"#),
-            (r#"["é😀", "\u007f", "\u0001"]"#, false, "[\"\u{e9}\u{1f600}\",\"\u{7f}\",\"\\u0001\"]"),
+            (
+                r#"["é😀", "\u007f", "\u0001"]"#,
+                false,
+                "[\"\u{e9}\u{1f600}\",\"\u{7f}\",\"\\u0001\"]",
+            ),
             ("[[],[[]],{}]", false, "[[],[[]],{}]"),
             ("\"x\"", false, "\"x\""),
             ("true", false, "true"),

@@ -130,7 +130,10 @@ struct ValueSeed<'v, 'de> {
 
 impl<'de> DeserializeSeed<'de> for ValueSeed<'_, 'de> {
     type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> std::result::Result<(), D::Error> {
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<(), D::Error> {
         deserializer.deserialize_any(self)
     }
 }
@@ -192,7 +195,10 @@ struct KeySeed<'v, 'de> {
 
 impl<'de> DeserializeSeed<'de> for KeySeed<'_, 'de> {
     type Value = ();
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> std::result::Result<(), D::Error> {
+    fn deserialize<D: Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> std::result::Result<(), D::Error> {
         deserializer.deserialize_str(self)
     }
 }

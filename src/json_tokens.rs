@@ -210,7 +210,9 @@ mod tests {
 
     #[test]
     fn scalars_are_exact() -> Result<()> {
-        for (text, model) in [("[]", "gpt-4o"), ("null", "gpt-4"), ("-17", "gpt-4o"), ("\"a b c\"", "gpt-4")] {
+        for (text, model) in
+            [("[]", "gpt-4o"), ("null", "gpt-4"), ("-17", "gpt-4o"), ("\"a b c\"", "gpt-4")]
+        {
             assert_eq!(estimate_json_tokens(text, model)?, count_json_tokens(text, model, false)?);
         }
         Ok(())

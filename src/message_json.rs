@@ -14,7 +14,11 @@ fn invalid(index: usize, what: &str) -> Error {
 }
 
 /// An optional string field: absent and `null` are `None`.
-fn optional_str<'a>(object: &'a Map<String, Value>, key: &str, index: usize) -> Result<Option<Cow<'a, str>>> {
+fn optional_str<'a>(
+    object: &'a Map<String, Value>,
+    key: &str,
+    index: usize,
+) -> Result<Option<Cow<'a, str>>> {
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(Cow::Borrowed(s))),
@@ -36,7 +40,10 @@ fn part(value: &Value, index: usize) -> Result<ContentPart<'_>> {
         Some("text") => text_field("text"),
         Some("refusal") => text_field("refusal"),
         Some("image_url") => {
-            let detail = object.get("image_url").and_then(|image| image.get("detail")).and_then(Value::as_str);
+            let detail = object
+                .get("image_url")
+                .and_then(|image| image.get("detail"))
+                .and_then(Value::as_str);
             Ok(ContentPart::Image(ImageDetail::from_api(detail)))
         }
         _ => {
@@ -79,7 +86,9 @@ pub fn message_from_json(value: &Value, index: usize) -> Result<Message<'_>> {
     };
     let tool_calls = match object.get("tool_calls") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(calls)) => calls.iter().map(|c| tool_call(c, index)).collect::<Result<_>>()?,
+        Some(Value::Array(calls)) => {
+            calls.iter().map(|c| tool_call(c, index)).collect::<Result<_>>()?
+        }
         Some(_) => return Err(invalid(index, "tool_calls must be a list")),
     };
     Ok(Message {
@@ -118,14 +127,22 @@ mod tests {
         assert_eq!(messages.len(), 3);
         assert_eq!(messages.first().map(|m| m.tool_calls.len()), Some(1));
         assert_eq!(messages.get(1).and_then(|m| m.tool_call_id.as_deref()), Some("c1"));
-        assert!(matches!(messages.get(2).map(|m| &m.content), Some(Content::Parts(p)) if p.len() == 3));
+        assert!(
+            matches!(messages.get(2).map(|m| &m.content), Some(Content::Parts(p)) if p.len() == 3)
+        );
         Ok(())
     }
 
     #[test]
     fn rejects_broken_messages() {
-        for bad in [r#"[{"content": "x"}]"#, r#"[{"role": 1}]"#, r#"[{"role": "user", "content": 3}]"#,
-                    r#"[{"role": "assistant", "tool_calls": [{"function": {}}]}]"#, r#"{"role": "user"}"#, "[1]"] {
+        for bad in [
+            r#"[{"content": "x"}]"#,
+            r#"[{"role": 1}]"#,
+            r#"[{"role": "user", "content": 3}]"#,
+            r#"[{"role": "assistant", "tool_calls": [{"function": {}}]}]"#,
+            r#"{"role": "user"}"#,
+            "[1]",
+        ] {
             let Ok(value) = serde_json::from_str::<Value>(bad) else { continue };
             assert!(matches!(messages_from_json(&value), Err(Error::InvalidMessage(_))), "{bad}");
         }

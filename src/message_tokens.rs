@@ -101,11 +101,7 @@ pub fn counts_of(messages: &[&Message<'_>], encoding: &'static CoreEncoding) -> 
     let average = total / messages.len();
     let min_len = (BYTES_PER_TASK / average.max(1)).max(1);
     thread_pool::install(|| {
-        messages
-            .par_iter()
-            .with_min_len(min_len)
-            .map(|m| message_tokens(m, encoding))
-            .collect()
+        messages.par_iter().with_min_len(min_len).map(|m| message_tokens(m, encoding)).collect()
     })?
 }
 
@@ -152,20 +148,34 @@ mod tests {
     fn tool_calls_and_parts_follow_the_documented_rules() -> Result<()> {
         let encoding = resolve("gpt-4o")?;
         let count = |t: &str| encoding.count(t, Allowed::All);
-        let call = Message::tool_calls(vec![ToolCall::new("call_1", "get_weather", r#"{"city":"Paris"}"#)]);
+        let call = Message::tool_calls(vec![ToolCall::new(
+            "call_1",
+            "get_weather",
+            r#"{"city":"Paris"}"#,
+        )]);
         assert_eq!(
             message_tokens(&call, encoding)?,
-            3 + count("assistant")? + 3 + count("call_1")? + count("get_weather")? + count(r#"{"city":"Paris"}"#)?
+            3 + count("assistant")?
+                + 3
+                + count("call_1")?
+                + count("get_weather")?
+                + count(r#"{"city":"Paris"}"#)?
         );
         let result = Message::tool_result("call_1", "sunny");
-        assert_eq!(message_tokens(&result, encoding)?, 3 + count("tool")? + count("sunny")? + count("call_1")?);
+        assert_eq!(
+            message_tokens(&result, encoding)?,
+            3 + count("tool")? + count("sunny")? + count("call_1")?
+        );
         let mut parts = Message::text("user", "");
         parts.content = Content::Parts(vec![
             ContentPart::Text("look".into()),
             ContentPart::Image(ImageDetail::Low),
             ContentPart::Image(ImageDetail::Auto),
         ]);
-        assert_eq!(message_tokens(&parts, encoding)?, 3 + count("user")? + count("look")? + 85 + 765);
+        assert_eq!(
+            message_tokens(&parts, encoding)?,
+            3 + count("user")? + count("look")? + 85 + 765
+        );
         Ok(())
     }
 

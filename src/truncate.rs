@@ -43,8 +43,9 @@ fn safe_cut(text: &str, mut cut: usize) -> usize {
 /// before the cut; trailing whitespace is not kept.
 fn word_cut(text: &str, cut: usize) -> usize {
     let before = text.get(..cut).unwrap_or_default();
-    let at_boundary = text.get(cut..).and_then(|rest| rest.chars().next()).is_none_or(char::is_whitespace)
-        || before.ends_with(char::is_whitespace);
+    let at_boundary =
+        text.get(cut..).and_then(|rest| rest.chars().next()).is_none_or(char::is_whitespace)
+            || before.ends_with(char::is_whitespace);
     let word_end = if at_boundary {
         before.trim_end().len()
     } else {
@@ -65,7 +66,11 @@ fn word_cut(text: &str, cut: usize) -> usize {
 /// special token, as everywhere): cut at a token boundary, moved back to a whole character
 /// (never inside a UTF-8 sequence, an emoji sequence or a flag), then back to the end of a word
 /// when that keeps more than half. The prefix, counted again, is within `max_tokens`.
-pub fn truncate_to_tokens<'t>(text: &'t str, max_tokens: usize, encoding: &CoreEncoding) -> Result<&'t str> {
+pub fn truncate_to_tokens<'t>(
+    text: &'t str,
+    max_tokens: usize,
+    encoding: &CoreEncoding,
+) -> Result<&'t str> {
     if encoding.count(text, Allowed::All)? <= max_tokens {
         return Ok(text);
     }

@@ -88,7 +88,10 @@ fn json_estimate_is_within_ten_percent_on_the_fixtures() -> Result<()> {
             exact_sum += exact;
             estimate_sum += estimate;
         }
-        assert!(estimate_sum.abs_diff(exact_sum) * 20 <= exact_sum, "{model}: {estimate_sum} vs {exact_sum}");
+        assert!(
+            estimate_sum.abs_diff(exact_sum) * 20 <= exact_sum,
+            "{model}: {estimate_sum} vs {exact_sum}"
+        );
     }
     Ok(())
 }

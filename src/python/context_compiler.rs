@@ -10,7 +10,9 @@ use super::conversation::non_negative;
 use super::errors::IntoPyResult;
 use super::messages::items;
 use super::text;
-use crate::context_compiler::{compile_context, ContextBlock, ContextBlockKind, ContextCompilerConfig};
+use crate::context_compiler::{
+    compile_context, ContextBlock, ContextBlockKind, ContextCompilerConfig,
+};
 
 /// A kept block: (input index, text, tokens).
 type KeptBlock = (usize, String, usize);
@@ -39,8 +41,9 @@ fn compile_blocks(
     let mut parts = Vec::with_capacity(block_items.len());
     for item in &block_items {
         let (position, content, priority): (usize, Bound<'_, PyAny>, i64) = item.extract()?;
-        let kind = ContextBlockKind::from_position(position)
-            .ok_or_else(|| PyValueError::new_err(format!("no block kind at position {position}")))?;
+        let kind = ContextBlockKind::from_position(position).ok_or_else(|| {
+            PyValueError::new_err(format!("no block kind at position {position}"))
+        })?;
         parts.push((kind, content, priority));
     }
     let mut core_blocks = Vec::with_capacity(parts.len());

@@ -57,7 +57,11 @@ fn with_messages<'py, T: Send>(
 /// >>> tokenizer_rs.count_message_tokens([{"role": "user", "content": "Hello!"}], "gpt-4o")
 /// 9
 #[pyfunction]
-fn count_message_tokens(py: Python<'_>, messages: &Bound<'_, PyAny>, model: &str) -> PyResult<usize> {
+fn count_message_tokens(
+    py: Python<'_>,
+    messages: &Bound<'_, PyAny>,
+    model: &str,
+) -> PyResult<usize> {
     let (_, total) = with_messages(py, messages, model, |lent, encoding| {
         Ok(message_token_counts(lent, encoding)?.iter().sum::<usize>() + REPLY_PRIMING_TOKENS)
     })?;

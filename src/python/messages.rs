@@ -7,9 +7,9 @@
 //! Python strings are immutable).
 
 use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
-use pyo3::intern;
 
 use super::json_value::python_json_events;
 use super::text;
@@ -48,7 +48,10 @@ fn type_name(value: &Bound<'_, PyAny>) -> String {
 }
 
 /// A field of a dict (by key) or of any other object (by attribute); absent and None are None.
-fn field<'py>(holder: &Bound<'py, PyAny>, key: &Bound<'py, PyString>) -> PyResult<Option<Bound<'py, PyAny>>> {
+fn field<'py>(
+    holder: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyString>,
+) -> PyResult<Option<Bound<'py, PyAny>>> {
     let found = match holder.cast::<PyDict>() {
         Ok(dict) => dict.get_item(key)?,
         Err(_) => holder.getattr_opt(key)?,
@@ -56,7 +59,10 @@ fn field<'py>(holder: &Bound<'py, PyAny>, key: &Bound<'py, PyString>) -> PyResul
     Ok(found.filter(|value| !value.is_none()))
 }
 
-fn string<'py>(value: Bound<'py, PyAny>, what: impl FnOnce() -> String) -> PyResult<Bound<'py, PyString>> {
+fn string<'py>(
+    value: Bound<'py, PyAny>,
+    what: impl FnOnce() -> String,
+) -> PyResult<Bound<'py, PyString>> {
     match value.cast_into::<PyString>() {
         Ok(string) => Ok(string),
         Err(error) => {
@@ -82,7 +88,8 @@ pub fn items<'py>(value: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'
     if let Ok(tuple) = value.cast::<PyTuple>() {
         return Ok(tuple.iter().collect());
     }
-    let not_a_list = value.is_instance_of::<PyString>() || value.is_instance_of::<PyDict>()
+    let not_a_list = value.is_instance_of::<PyString>()
+        || value.is_instance_of::<PyDict>()
         || value.is_instance_of::<pyo3::types::PyBytes>();
     match value.try_iter() {
         Ok(iter) if !not_a_list => iter.collect(),
@@ -101,24 +108,32 @@ fn part<'py>(value: &Bound<'py, PyAny>, index: usize) -> PyResult<RawPart<'py>> 
             type_name(value)
         )));
     }
-    let kind = optional_string(value, intern!(py, "type"), || format!("message {index}: a part's type"))?;
+    let kind =
+        optional_string(value, intern!(py, "type"), || format!("message {index}: a part's type"))?;
     let kind = match &kind {
         Some(kind) => Some(kind.to_str()?),
         None => None,
     };
     match kind {
         Some(key @ ("text" | "refusal")) => {
-            let key_object = if key == "text" { intern!(py, "text") } else { intern!(py, "refusal") };
+            let key_object =
+                if key == "text" { intern!(py, "text") } else { intern!(py, "refusal") };
             match field(value, key_object)? {
-                Some(text) => Ok(RawPart::Text(string(text, || format!("message {index}: a {key} part's {key}"))?)),
-                None => Err(PyValueError::new_err(format!("message {index}: a {key} part has no {key:?}"))),
+                Some(text) => Ok(RawPart::Text(string(text, || {
+                    format!("message {index}: a {key} part's {key}")
+                })?)),
+                None => Err(PyValueError::new_err(format!(
+                    "message {index}: a {key} part has no {key:?}"
+                ))),
             }
         }
         Some("image_url") => {
             let image = field(value, intern!(py, "image_url"))?;
             let detail = match image {
                 Some(image) if image.is_instance_of::<PyDict>() => {
-                    optional_string(&image, intern!(py, "detail"), || format!("message {index}: an image's detail"))?
+                    optional_string(&image, intern!(py, "detail"), || {
+                        format!("message {index}: an image's detail")
+                    })?
                 }
                 _ => None,
             };
@@ -138,14 +153,15 @@ fn part<'py>(value: &Bound<'py, PyAny>, index: usize) -> PyResult<RawPart<'py>> 
 
 fn tool_call<'py>(value: &Bound<'py, PyAny>, index: usize) -> PyResult<RawToolCall<'py>> {
     let py = value.py();
-    let required = |holder: &Bound<'py, PyAny>, key: &Bound<'py, PyString>, what: &str| {
-        match field(holder, key)? {
-            Some(found) => string(found, || format!("message {index}: a tool call's {what}")),
-            None => Err(PyValueError::new_err(format!("message {index}: a tool call has no {what}"))),
-        }
+    let required = |holder: &Bound<'py, PyAny>, key: &Bound<'py, PyString>, what: &str| match field(
+        holder, key,
+    )? {
+        Some(found) => string(found, || format!("message {index}: a tool call's {what}")),
+        None => Err(PyValueError::new_err(format!("message {index}: a tool call has no {what}"))),
     };
-    let function = field(value, intern!(py, "function"))?
-        .ok_or_else(|| PyValueError::new_err(format!("message {index}: a tool call has no function")))?;
+    let function = field(value, intern!(py, "function"))?.ok_or_else(|| {
+        PyValueError::new_err(format!("message {index}: a tool call has no function"))
+    })?;
     Ok(RawToolCall {
         id: required(value, intern!(py, "id"), "id")?,
         name: required(&function, intern!(py, "name"), "function name")?,
@@ -172,7 +188,10 @@ fn read_message<'py>(value: &Bound<'py, PyAny>, index: usize) -> PyResult<RawMes
                 let content = error.into_inner();
                 let what = format!("message {index}: content");
                 let parts = items(&content, &what).map_err(|_| {
-                    PyTypeError::new_err(format!("{what} must be a str, None or a list of parts, not {}", type_name(&content)))
+                    PyTypeError::new_err(format!(
+                        "{what} must be a str, None or a list of parts, not {}",
+                        type_name(&content)
+                    ))
                 })?;
                 RawContent::Parts(parts.iter().map(|p| part(p, index)).collect::<PyResult<_>>()?)
             }
@@ -190,7 +209,9 @@ fn read_message<'py>(value: &Bound<'py, PyAny>, index: usize) -> PyResult<RawMes
         content,
         tool_calls,
         name: optional_string(value, intern!(py, "name"), || format!("message {index}: name"))?,
-        tool_call_id: optional_string(value, intern!(py, "tool_call_id"), || format!("message {index}: tool_call_id"))?,
+        tool_call_id: optional_string(value, intern!(py, "tool_call_id"), || {
+            format!("message {index}: tool_call_id")
+        })?,
     })
 }
 
@@ -228,7 +249,10 @@ pub fn borrow<'a>(raw: &'a RawMessage<'_>) -> PyResult<Message<'a>> {
             .map(|call| {
                 Ok(ToolCall {
                     id: lend(&call.id)?,
-                    function: FunctionCall { name: lend(&call.name)?, arguments: lend(&call.arguments)? },
+                    function: FunctionCall {
+                        name: lend(&call.name)?,
+                        arguments: lend(&call.arguments)?,
+                    },
                 })
             })
             .collect::<PyResult<_>>()?,
