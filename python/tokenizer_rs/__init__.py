@@ -7,27 +7,53 @@
 
 from ._native import (
     CompressionError,
+    count_json_tokens,
+    count_message_tokens,
     count_tokens,
     count_tokens_batch,
     current_num_threads,
+    estimate_json_tokens,
     init_thread_pool,
 )
+from .context_compiler import (
+    CompiledContext,
+    ContextBlock,
+    ContextBlockKind,
+    ContextCompilerConfig,
+    compile_context,
+)
+from .conversation import ContextCompactor, compress_context
 from .core import Encoding
 from .model import encoding_for_model, encoding_name_for_model
 from .registry import get_encoding, list_encoding_names
+from .types import CompressedContext, FunctionCall, Message, ToolCall
 from . import core, model, registry
 
 __version__: str = "0.1.0"
 
 __all__ = [
+    "CompiledContext",
+    "CompressedContext",
     "CompressionError",
+    "ContextBlock",
+    "ContextBlockKind",
+    "ContextCompactor",
+    "ContextCompilerConfig",
     "Encoding",
+    "FunctionCall",
+    "Message",
+    "ToolCall",
+    "compile_context",
+    "compress_context",
     "core",
+    "count_json_tokens",
+    "count_message_tokens",
     "count_tokens",
     "count_tokens_batch",
     "current_num_threads",
     "encoding_for_model",
     "encoding_name_for_model",
+    "estimate_json_tokens",
     "get_encoding",
     "init_thread_pool",
     "list_encoding_names",

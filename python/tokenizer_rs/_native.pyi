@@ -1,7 +1,11 @@
 """Stubs for the Rust extension module ``tokenizer_rs._native``."""
 
-from collections.abc import Collection, Sequence
-from typing import AbstractSet, Literal, Union, final
+from collections.abc import Collection, Mapping, Sequence
+from typing import AbstractSet, Any, Literal, TypeVar, Union, final
+
+_M = TypeVar("_M")
+#: A JSON-serializable Python value (dict, list, tuple, str, int, float, bool, None).
+_JsonValue = Any
 
 __version__: str
 MODEL_TO_ENCODING: dict[str, str]
@@ -52,3 +56,17 @@ def get_encoding(name: str) -> CoreEncoding: ...
 def encoding_name_for_model(model: str) -> str: ...
 def list_encoding_names() -> list[str]: ...
 def explicit_n_vocab(name: str) -> int | None: ...
+
+# Conversations (docs/conversations.md).
+def count_message_tokens(messages: Sequence[Union[Mapping[str, Any], Any]], model: str) -> int: ...
+def compress_messages(
+    messages: Sequence[_M], max_tokens: int, preserve_last_n: int, model: str
+) -> tuple[list[_M], int, int]: ...
+def estimate_json_tokens(value: _JsonValue, model: str) -> int: ...
+def count_json_tokens(value: _JsonValue, model: str, *, ensure_ascii: bool = False) -> int: ...
+def compile_blocks(
+    blocks: Sequence[tuple[int, str, int]],
+    total_budget: int,
+    block_budgets: Sequence[int | None],
+    model: str,
+) -> tuple[list[tuple[int, str, int]], list[int], int]: ...

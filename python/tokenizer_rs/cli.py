@@ -5,6 +5,7 @@ them together.
 
     tokenizer-rs count README.md --model gpt-4o
     cat notes.txt | tokenizer-rs count --json
+    tokenizer-rs compact history.json --max-tokens 8000 --model gpt-4o > trimmed.json
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _cli_count
+from . import _cli_compact, _cli_count
 
-SUBCOMMANDS = [_cli_count]
+SUBCOMMANDS = [_cli_count, _cli_compact]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,12 +37,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args)
         return status
+    except BrokenPipeError:  # e.g. piped into `head`; before OSError, which it is a kind of
+        return 0
     except (ValueError, KeyError, TypeError, OSError) as error:
         message = error.args[0] if isinstance(error, KeyError) and error.args else error
         print(f"tokenizer-rs: error: {message}", file=sys.stderr)
         return 1
-    except BrokenPipeError:  # e.g. piped into `head`
-        return 0
 
 
 if __name__ == "__main__":

@@ -5,8 +5,12 @@
 
 use pyo3::prelude::*;
 
+mod context_compiler;
+mod conversation;
 mod encoding;
 mod errors;
+mod json_value;
+mod messages;
 mod text;
 mod tokens;
 
@@ -15,6 +19,9 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     encoding::register(m)?;
     tokens::register(m)?;
+    json_value::register(m)?;
+    conversation::register(m)?;
+    context_compiler::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }
