@@ -3,6 +3,7 @@
 //! The core is pure Rust; the PyO3 bindings live in `python/` behind the `python` feature.
 
 pub mod bpe;
+pub mod compression;
 pub mod encoding;
 pub mod encodings;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod vocab;
 #[cfg(feature = "python")]
 mod python;
 
+pub use compression::{compress, decompress, Dictionary};
 pub use encoding::{Allowed, CoreEncoding, Disallowed};
 pub use encodings::{get_encoding, ENCODING_NAMES};
 pub use error::{Error, Result};
