@@ -23,7 +23,7 @@ pub use dictionary::Dictionary;
 pub use stream::{StreamCompressor, StreamDecompressor};
 
 use contexts::{with_cctx, with_dctx};
-use decode::{decode, exceeds, truncated, window_log_max, Bounds, FrameState, Stop};
+use decode::{decode, exceeds, truncated, window_log_max, Bounds, Fixed, FrameState, Output, Stop};
 
 /// The default compression level (zstd's own default).
 pub const DEFAULT_LEVEL: i32 = 3;
@@ -47,8 +47,8 @@ pub fn level_range() -> std::ops::RangeInclusive<i32> {
     zstd::compression_level_range()
 }
 
-/// Checks a level (given as i64 so out-of-range values from callers are reported, not wrapped).
-pub fn check_level(level: i64) -> Result<i32> {
+/// Checks a level (given as i128 so out-of-range values from callers are reported, not wrapped).
+pub fn check_level(level: i128) -> Result<i32> {
     let range = level_range();
     match i32::try_from(level) {
         Ok(level) if range.contains(&level) => Ok(level),
@@ -73,6 +73,16 @@ pub fn check_max_output_size(max_output_size: i128) -> Result<usize> {
 
 fn check_cap(cap: usize) -> Result<usize> {
     check_max_output_size(cap as i128)
+}
+
+/// Checks a dictionary size (signed, so a negative value is reported as such).
+pub fn check_dict_size(dict_size: i128) -> Result<usize> {
+    match usize::try_from(dict_size) {
+        Ok(size) if (MIN_DICT_SIZE..=MAX_DICT_SIZE).contains(&size) => Ok(size),
+        _ => Err(Error::Compression(format!(
+            "dict_size must be between {MIN_DICT_SIZE} and {MAX_DICT_SIZE} bytes, got {dict_size}"
+        ))),
+    }
 }
 
 /// A zstd error code from a call whose failure has no more specific meaning.
@@ -106,6 +116,76 @@ pub fn compress(data: &[u8], level: i32, dict: Option<&Dictionary>) -> Result<Ve
 /// input ends inside a frame, or is empty), "exceeds max_output_size", "wrong dictionary".
 pub fn decompress(data: &[u8], max_output_size: usize, dict: Option<&Dictionary>) -> Result<Vec<u8>> {
     let cap = check_cap(max_output_size)?;
+    let mut out = Vec::new();
+    match run_decoder(data, &mut out, cap, cap.saturating_add(1), dict)? {
+        (Stop::OutputFull, _) => Err(exceeds(cap)),
+        (Stop::InputDone, frame) if frame.open => Err(truncated()),
+        (Stop::InputDone, _) => Ok(out),
+    }
+}
+
+/// The total content size the frame headers in `data` declare, when every frame declares one
+/// (skippable frames count 0) and the frames fill `data` exactly; otherwise None. Reads only
+/// headers: a lying header is caught when the frame is decoded.
+pub fn declared_size(data: &[u8]) -> Option<u64> {
+    let mut total = 0u64;
+    let mut rest = data;
+    while !rest.is_empty() {
+        let size = zstd_safe::get_frame_content_size(rest).ok()??;
+        let frame_len = zstd_safe::find_frame_compressed_size(rest).ok()?;
+        total = total.checked_add(size)?;
+        rest = rest.get(frame_len..).filter(|_| frame_len > 0)?;
+    }
+    Some(total)
+}
+
+/// No zstd input can expand more than this: a block is at least 4 bytes (3 of header, 1 of
+/// RLE content) and produces at most 128 KiB.
+const MAX_EXPANSION: u64 = 32 * 1024;
+
+/// The size to allocate for [`decompress_into`]: the declared total when it is within the cap
+/// and within what the input could possibly expand to. A header that claims more than its
+/// data can hold gets no buffer of that size (the growing path then catches the lie), so
+/// a few bytes of input never make the caller allocate and clear a large buffer.
+pub fn preallocation_size(data: &[u8], max_output_size: usize) -> Option<usize> {
+    let size = declared_size(data)?;
+    let plausible = size <= (data.len() as u64).saturating_mul(MAX_EXPANSION);
+    usize::try_from(size).ok().filter(|&size| plausible && size <= max_output_size)
+}
+
+/// [`decompress`] into a buffer of exactly [`declared_size`] bytes (the caller checks it
+/// against its cap), so the output needs no second copy. Fails if the data does not fill
+/// `out` exactly.
+pub fn decompress_into(
+    data: &[u8],
+    out: &mut [u8],
+    max_output_size: usize,
+    dict: Option<&Dictionary>,
+) -> Result<()> {
+    let cap = check_cap(max_output_size)?;
+    if out.len() > cap {
+        return Err(exceeds(cap));
+    }
+    let size = out.len();
+    let mut fixed = Fixed { buf: out, len: 0 };
+    match run_decoder(data, &mut fixed, cap, size, dict)? {
+        (Stop::InputDone, frame) if frame.open => Err(truncated()),
+        (Stop::InputDone, _) if fixed.len == size => Ok(()),
+        _ => Err(Error::Compression(
+            "corrupt zstd data: the content does not match the sizes the frame headers declare"
+                .into(),
+        )),
+    }
+}
+
+/// Runs this thread's decoder over all of `data` into `out`, at most `limit` bytes.
+fn run_decoder<O: Output>(
+    data: &[u8],
+    out: &mut O,
+    cap: usize,
+    limit: usize,
+    dict: Option<&Dictionary>,
+) -> Result<(Stop, FrameState)> {
     if data.is_empty() {
         return Err(Error::Compression(
             "truncated zstd data: the input is empty (a zstd frame is at least 9 bytes)".into(),
@@ -117,15 +197,11 @@ pub fn decompress(data: &[u8], max_output_size: usize, dict: Option<&Dictionary>
         if let Some(ddict) = &ddict {
             dctx.ref_ddict(ddict).map_err(zstd_error)?;
         }
-        let mut out = Vec::new();
         let mut input = InBuffer::around(data);
         let mut frame = FrameState::default();
-        let bounds = Bounds { cap, earlier: 0, limit: cap.saturating_add(1) };
-        match decode(dctx, &mut input, &mut out, bounds, &mut frame)? {
-            Stop::OutputFull => Err(exceeds(cap)),
-            Stop::InputDone if frame.open => Err(truncated()),
-            Stop::InputDone => Ok(out),
-        }
+        let bounds = Bounds { cap, earlier: 0, limit };
+        let stop = decode(dctx, &mut input, out, bounds, &mut frame)?;
+        Ok((stop, frame))
     })
 }
 
@@ -170,11 +246,7 @@ where
 /// Trains a dictionary of at most `dict_size` bytes on `samples` (zstd's fastcover trainer,
 /// the same as `zstd --train` and python-zstandard's `train_dictionary`).
 pub fn train_dictionary<S: AsRef<[u8]>>(samples: &[S], dict_size: usize) -> Result<Vec<u8>> {
-    if !(MIN_DICT_SIZE..=MAX_DICT_SIZE).contains(&dict_size) {
-        return Err(Error::Compression(format!(
-            "dict_size must be between {MIN_DICT_SIZE} and {MAX_DICT_SIZE} bytes, got {dict_size}"
-        )));
-    }
+    let dict_size = check_dict_size(dict_size as i128)?;
     if samples.is_empty() {
         return Err(Error::Compression("cannot train a dictionary: no samples".into()));
     }

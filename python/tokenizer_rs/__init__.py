@@ -6,11 +6,19 @@
 """
 
 from ._native import (
+    DEFAULT_MAX_OUTPUT_SIZE,
     CompressionError,
+    ZstdCompressor,
+    ZstdDecompressor,
+    compress_payload,
+    compress_payload_batch,
     count_tokens,
     count_tokens_batch,
     current_num_threads,
+    decompress_payload,
+    decompress_payload_batch,
     init_thread_pool,
+    train_dictionary,
 )
 from .core import Encoding
 from .model import encoding_for_model, encoding_name_for_model
@@ -20,12 +28,19 @@ from . import core, model, registry
 __version__: str = "0.1.0"
 
 __all__ = [
+    "DEFAULT_MAX_OUTPUT_SIZE",
     "CompressionError",
     "Encoding",
+    "ZstdCompressor",
+    "ZstdDecompressor",
+    "compress_payload",
+    "compress_payload_batch",
     "core",
     "count_tokens",
     "count_tokens_batch",
     "current_num_threads",
+    "decompress_payload",
+    "decompress_payload_batch",
     "encoding_for_model",
     "encoding_name_for_model",
     "get_encoding",
@@ -33,4 +48,5 @@ __all__ = [
     "list_encoding_names",
     "model",
     "registry",
+    "train_dictionary",
 ]

@@ -5,6 +5,7 @@ them together.
 
     tokenizer-rs count README.md --model gpt-4o
     cat notes.txt | tokenizer-rs count --json
+    tokenizer-rs zstd compress big.log big.log.zst
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _cli_count
+from . import _cli_count, _cli_zstd
 
-SUBCOMMANDS = [_cli_count]
+SUBCOMMANDS = [_cli_count, _cli_zstd]
 
 
 def build_parser() -> argparse.ArgumentParser:

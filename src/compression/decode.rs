@@ -14,7 +14,7 @@
 //! that runs out while a frame is open is truncated, never silently accepted.
 
 use zstd::zstd_safe::zstd_sys::ZSTD_ErrorCode as Code;
-use zstd::zstd_safe::{self, DCtx, InBuffer, OutBuffer};
+use zstd::zstd_safe::{self, DCtx, InBuffer, OutBuffer, SafeResult};
 
 use crate::error::{Error, Result};
 
@@ -59,6 +59,57 @@ pub(crate) fn window_log_max(cap: usize) -> u32 {
     cap_log.clamp(DEFAULT_WINDOW_LOG_MAX, ABSOLUTE_WINDOW_LOG_MAX)
 }
 
+/// Where decoded bytes go: a growable `Vec`, or a fixed slice sized from the frame headers
+/// (which lets one-shot calls decode straight into the Python `bytes` they return).
+pub(crate) trait Output {
+    fn len(&self) -> usize;
+    fn capacity(&self) -> usize;
+    /// Makes room for `extra` more bytes; a fixed slice cannot grow and stays as it is.
+    fn reserve(&mut self, extra: usize) -> Result<()>;
+    /// One `ZSTD_decompressStream` call writing after the bytes already there.
+    fn step(&mut self, dctx: &mut DCtx<'_>, input: &mut InBuffer<'_>) -> SafeResult;
+}
+
+impl Output for Vec<u8> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn capacity(&self) -> usize {
+        Vec::capacity(self)
+    }
+    fn reserve(&mut self, extra: usize) -> Result<()> {
+        self.try_reserve_exact(extra).map_err(|_| no_memory())
+    }
+    fn step(&mut self, dctx: &mut DCtx<'_>, input: &mut InBuffer<'_>) -> SafeResult {
+        let at = Vec::len(self);
+        dctx.decompress_stream(&mut OutBuffer::around_pos(self, at), input)
+    }
+}
+
+/// A caller-provided buffer filled from the start.
+pub(crate) struct Fixed<'a> {
+    pub buf: &'a mut [u8],
+    pub len: usize,
+}
+
+impl Output for Fixed<'_> {
+    fn len(&self) -> usize {
+        self.len
+    }
+    fn capacity(&self) -> usize {
+        self.buf.len()
+    }
+    fn reserve(&mut self, _extra: usize) -> Result<()> {
+        Ok(())
+    }
+    fn step(&mut self, dctx: &mut DCtx<'_>, input: &mut InBuffer<'_>) -> SafeResult {
+        let mut output = OutBuffer::around_pos(&mut *self.buf, self.len);
+        let result = dctx.decompress_stream(&mut output, input);
+        self.len = output.pos();
+        result
+    }
+}
+
 pub(crate) fn exceeds(cap: usize) -> Error {
     Error::Compression(format!(
         "exceeds max_output_size: the decompressed data is larger than {cap} bytes"
@@ -74,10 +125,10 @@ pub(crate) fn truncated() -> Error {
 /// Decodes from `input` into `out` until the input is used up or `out` holds `bounds.limit`
 /// bytes. The caller decides whether reaching the limit means "over the cap" or "come back
 /// for more".
-pub(crate) fn decode(
+pub(crate) fn decode<O: Output>(
     dctx: &mut DCtx<'_>,
     input: &mut InBuffer<'_>,
-    out: &mut Vec<u8>,
+    out: &mut O,
     bounds: Bounds,
     frame: &mut FrameState,
 ) -> Result<Stop> {
@@ -92,12 +143,7 @@ pub(crate) fn decode(
         }
         grow(out, bounds.limit)?;
         let before = (input.pos, out.len());
-        let hint = {
-            let at = out.len();
-            let mut output = OutBuffer::around_pos(out, at);
-            dctx.decompress_stream(&mut output, input)
-        }
-        .map_err(|code| classify(code, frame, bounds.cap))?;
+        let hint = out.step(dctx, input).map_err(|code| classify(code, frame, bounds.cap))?;
         let progressed = (input.pos, out.len()) != before;
         // zstd returns 0 exactly when a frame is fully decoded and flushed. A call that did
         // nothing says nothing new (between frames it returns the next header's size).
@@ -127,7 +173,7 @@ pub(crate) fn decode(
 
 /// At a frame boundary: reads the next frame's header (when it is complete in `rest`), fails
 /// fast when it declares more than the cap still allows, and otherwise reserves its size.
-fn check_header(rest: &[u8], out: &mut Vec<u8>, bounds: Bounds, frame: &mut FrameState) -> Result<()> {
+fn check_header<O: Output>(rest: &[u8], out: &mut O, bounds: Bounds, frame: &mut FrameState) -> Result<()> {
     frame.dict_id = zstd_safe::get_dict_id_from_frame(rest).map(|id| id.get());
     // An incomplete or unreadable header is left to the decoder, which reports it precisely.
     let Ok(Some(declared)) = zstd_safe::get_frame_content_size(rest) else {
@@ -140,18 +186,17 @@ fn check_header(rest: &[u8], out: &mut Vec<u8>, bounds: Bounds, frame: &mut Fram
     // `declared` fits in the cap, so this reservation is bounded by the cap too.
     let wanted = (declared as usize).min(bounds.limit.saturating_sub(out.len()));
     if out.capacity() - out.len() < wanted {
-        out.try_reserve_exact(wanted).map_err(|_| no_memory())?;
+        out.reserve(wanted)?;
     }
     Ok(())
 }
 
 /// Makes room in `out` for more output: doubles, at least `MIN_GROW`, never past `limit`.
-fn grow(out: &mut Vec<u8>, limit: usize) -> Result<()> {
+fn grow<O: Output>(out: &mut O, limit: usize) -> Result<()> {
     if out.capacity() > out.len() {
         return Ok(());
     }
-    let extra = out.len().max(MIN_GROW).min(limit.saturating_sub(out.len())).max(1);
-    out.try_reserve_exact(extra).map_err(|_| no_memory())
+    out.reserve(out.len().max(MIN_GROW).min(limit.saturating_sub(out.len())).max(1))
 }
 
 fn no_memory() -> Error {

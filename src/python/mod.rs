@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod compression;
 mod encoding;
 mod errors;
 mod text;
@@ -14,6 +15,7 @@ mod tokens;
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     encoding::register(m)?;
+    compression::register(m)?;
     tokens::register(m)?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
