@@ -114,7 +114,11 @@ pub fn compress(data: &[u8], level: i32, dict: Option<&Dictionary>) -> Result<Ve
 ///
 /// Errors say which problem it is: "corrupt" (bad magic, checksum, blocks), "truncated" (the
 /// input ends inside a frame, or is empty), "exceeds max_output_size", "wrong dictionary".
-pub fn decompress(data: &[u8], max_output_size: usize, dict: Option<&Dictionary>) -> Result<Vec<u8>> {
+pub fn decompress(
+    data: &[u8],
+    max_output_size: usize,
+    dict: Option<&Dictionary>,
+) -> Result<Vec<u8>> {
     let cap = check_cap(max_output_size)?;
     let mut out = Vec::new();
     match run_decoder(data, &mut out, cap, cap.saturating_add(1), dict)? {
@@ -274,7 +278,9 @@ mod tests {
             state ^= state << 13;
             state ^= state >> 17;
             state ^= state << 5;
-            out.extend_from_slice(words.get((state % 8) as usize).map_or(&b""[..], |w| w.as_bytes()));
+            out.extend_from_slice(
+                words.get((state % 8) as usize).map_or(&b""[..], |w| w.as_bytes()),
+            );
             out.push(b' ');
         }
         out.truncate(len);

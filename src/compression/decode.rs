@@ -117,9 +117,7 @@ pub(crate) fn exceeds(cap: usize) -> Error {
 }
 
 pub(crate) fn truncated() -> Error {
-    Error::Compression(
-        "truncated zstd data: the input ends in the middle of a frame".into(),
-    )
+    Error::Compression("truncated zstd data: the input ends in the middle of a frame".into())
 }
 
 /// Decodes from `input` into `out` until the input is used up or `out` holds `bounds.limit`
@@ -173,7 +171,12 @@ pub(crate) fn decode<O: Output>(
 
 /// At a frame boundary: reads the next frame's header (when it is complete in `rest`), fails
 /// fast when it declares more than the cap still allows, and otherwise reserves its size.
-fn check_header<O: Output>(rest: &[u8], out: &mut O, bounds: Bounds, frame: &mut FrameState) -> Result<()> {
+fn check_header<O: Output>(
+    rest: &[u8],
+    out: &mut O,
+    bounds: Bounds,
+    frame: &mut FrameState,
+) -> Result<()> {
     frame.dict_id = zstd_safe::get_dict_id_from_frame(rest).map(|id| id.get());
     // An incomplete or unreadable header is left to the decoder, which reports it precisely.
     let Ok(Some(declared)) = zstd_safe::get_frame_content_size(rest) else {

@@ -4,7 +4,7 @@
 //! Bad values (levels, caps, dictionary sizes) and bad data raise `CompressionError`, a
 //! `ValueError`; arguments of the wrong type raise `TypeError`.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 use pyo3::exceptions::{PyOverflowError, PyTypeError};
 use pyo3::prelude::*;
@@ -12,26 +12,32 @@ use pyo3::types::{PyBool, PyBytes, PyList, PyMemoryView, PyString};
 
 use super::encoding::DETACH_MIN_BYTES;
 use super::errors::IntoPyResult;
+use super::zstd_dict::DictArg;
 use crate::compression::{
-    self as core, Dictionary, StreamCompressor, StreamDecompressor, DEFAULT_DICT_SIZE,
-    DEFAULT_LEVEL, DEFAULT_MAX_OUTPUT_SIZE,
+    self as core, StreamCompressor, StreamDecompressor, DEFAULT_DICT_SIZE, DEFAULT_LEVEL,
+    DEFAULT_MAX_OUTPUT_SIZE,
 };
 
-fn type_name(obj: &Bound<'_, PyAny>) -> String {
+pub(super) fn type_name(obj: &Bound<'_, PyAny>) -> String {
     obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
 }
 
 /// A bytes-like argument as `bytes`. `bytes` is used as is (immutable, so it can be read with
 /// the GIL released); any other buffer (bytearray, memoryview, array, ...) is copied once,
 /// since its owner could change it while the GIL is released.
-fn bytes_like<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Bound<'py, PyBytes>> {
+pub(super) fn bytes_like<'py>(
+    obj: &Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
     if let Ok(bytes) = obj.cast::<PyBytes>() {
         return Ok(bytes.clone());
     }
     // A str has no buffer, but say so plainly: it is the most common mistake.
     if !obj.is_instance_of::<PyString>() {
         if let Ok(view) = PyMemoryView::from(obj) {
-            if let Ok(copy) = view.call_method0("tobytes").and_then(|b| Ok(b.cast_into::<PyBytes>()?)) {
+            if let Ok(copy) =
+                view.call_method0("tobytes").and_then(|b| Ok(b.cast_into::<PyBytes>()?))
+            {
                 return Ok(copy);
             }
         }
@@ -54,22 +60,6 @@ fn bytes_list<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<Vec<Bound<'p
         )));
     };
     iter.map(|item| bytes_like(&item?, &format!("each item of {what}"))).collect()
-}
-
-/// The `dict=` argument: bytes-like dictionary content (as `train_dictionary` returns), or a
-/// python-zstandard `ZstdCompressionDict` (anything with `as_bytes()`).
-fn dict_arg<'py>(obj: Option<&Bound<'py, PyAny>>) -> PyResult<Option<Bound<'py, PyBytes>>> {
-    let Some(obj) = obj else { return Ok(None) };
-    if let Ok(bytes) = bytes_like(obj, "dict") {
-        return Ok(Some(bytes));
-    }
-    if let Ok(as_bytes) = obj.getattr("as_bytes") {
-        return bytes_like(&as_bytes.call0()?, "dict.as_bytes()").map(Some);
-    }
-    Err(PyTypeError::new_err(format!(
-        "dict must be bytes (e.g. from train_dictionary) or a zstandard.ZstdCompressionDict, not {}",
-        type_name(obj)
-    )))
 }
 
 /// An int argument (bool refused: `level=True` is a bug, not a level). Values beyond i128
@@ -117,9 +107,17 @@ impl<'a, 'py> FromPyObject<'a, 'py> for DictSize {
     }
 }
 
-/// Looks up (or validates and prepares) a dictionary. Runs with the GIL released.
-fn shared_dict(raw: Option<&[u8]>) -> crate::Result<Option<Arc<Dictionary>>> {
-    raw.map(Dictionary::shared).transpose()
+/// Runs `work` with the GIL released when it can take long enough to matter.
+fn maybe_detach<T: Send>(py: Python<'_>, detach: bool, work: impl FnOnce() -> T + Send) -> T {
+    if detach {
+        py.detach(work)
+    } else {
+        work()
+    }
+}
+
+fn as_slices<'a>(items: &'a [Bound<'_, PyBytes>]) -> Vec<&'a [u8]> {
+    items.iter().map(|item| item.as_bytes()).collect()
 }
 
 fn bytes_vec<'py>(py: Python<'py>, items: Vec<Vec<u8>>) -> PyResult<Bound<'py, PyList>> {
@@ -147,15 +145,15 @@ fn compress_payload<'py>(
     dict: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let data = bytes_like(data, "data")?;
-    let dict = dict_arg(dict)?;
-    let (data, raw_dict) = (data.as_bytes(), dict.as_ref().map(|d| d.as_bytes()));
-    let work = || core::compress(data, level.0, shared_dict(raw_dict)?.as_deref());
-    let frame = if data.len() >= DETACH_MIN_BYTES || raw_dict.is_some() {
-        py.detach(work)
-    } else {
-        work()
-    }
+    let dict = DictArg::new(dict)?;
+    let (data, lookup) = (data.as_bytes(), dict.lookup());
+    let detach = data.len() >= DETACH_MIN_BYTES || dict.needs_lookup();
+    let (frame, resolved) = maybe_detach(py, detach, || {
+        let resolved = lookup.resolve()?;
+        Ok((core::compress(data, level.0, resolved.as_deref())?, resolved))
+    })
     .py()?;
+    dict.remember(resolved.as_ref());
     Ok(PyBytes::new(py, &frame))
 }
 
@@ -183,19 +181,33 @@ fn decompress_payload<'py>(
     dict: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let data = bytes_like(data, "data")?;
-    let dict = dict_arg(dict)?;
-    let (data, raw_dict) = (data.as_bytes(), dict.as_ref().map(|d| d.as_bytes()));
-    let cap = max_output_size.0;
+    let dict = DictArg::new(dict)?;
+    let (data, lookup, cap) = (data.as_bytes(), dict.lookup(), max_output_size.0);
     // When the headers declare a plausible total size within the cap, decode straight into
-    // the `bytes` object returned, saving a copy of the whole output. Work is always detached:
-    // a few bytes of input can expand to the whole cap.
+    // the `bytes` object returned, saving a copy of the whole output.
     if let Some(size) = core::preallocation_size(data, cap) {
-        return PyBytes::new_with(py, size, |buf| {
-            py.detach(|| core::decompress_into(data, buf, cap, shared_dict(raw_dict)?.as_deref()))
-                .py()
-        });
+        let detach = size >= DETACH_MIN_BYTES || dict.needs_lookup();
+        let mut resolved = None;
+        let out = PyBytes::new_with(py, size, |buf| {
+            maybe_detach(py, detach, || {
+                let found = lookup.resolve()?;
+                core::decompress_into(data, buf, cap, found.as_deref())?;
+                Ok(found)
+            })
+            .py()
+            .map(|found| resolved = found)
+        })?;
+        dict.remember(resolved.as_ref());
+        return Ok(out);
     }
-    let out = py.detach(|| core::decompress(data, cap, shared_dict(raw_dict)?.as_deref())).py()?;
+    // Otherwise the size is unknown: a few bytes of input can expand to the whole cap.
+    let (out, resolved) = py
+        .detach(|| {
+            let resolved = lookup.resolve()?;
+            Ok((core::decompress(data, cap, resolved.as_deref())?, resolved))
+        })
+        .py()?;
+    dict.remember(resolved.as_ref());
     Ok(PyBytes::new(py, &out))
 }
 
@@ -217,12 +229,15 @@ fn compress_payload_batch<'py>(
     dict: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let items = bytes_list(items, "items")?;
-    let dict = dict_arg(dict)?;
-    let slices: Vec<&[u8]> = items.iter().map(|b| b.as_bytes()).collect();
-    let raw_dict = dict.as_ref().map(|d| d.as_bytes());
-    let frames = py
-        .detach(|| core::compress_batch(&slices, level.0, shared_dict(raw_dict)?.as_deref()))
+    let dict = DictArg::new(dict)?;
+    let (slices, lookup) = (as_slices(&items), dict.lookup());
+    let (frames, resolved) = py
+        .detach(|| {
+            let resolved = lookup.resolve()?;
+            Ok((core::compress_batch(&slices, level.0, resolved.as_deref())?, resolved))
+        })
         .py()?;
+    dict.remember(resolved.as_ref());
     bytes_vec(py, frames)
 }
 
@@ -243,14 +258,16 @@ fn decompress_payload_batch<'py>(
     dict: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
     let items = bytes_list(items, "items")?;
-    let dict = dict_arg(dict)?;
-    let slices: Vec<&[u8]> = items.iter().map(|b| b.as_bytes()).collect();
-    let raw_dict = dict.as_ref().map(|d| d.as_bytes());
-    let payloads = py
+    let dict = DictArg::new(dict)?;
+    let (slices, lookup) = (as_slices(&items), dict.lookup());
+    let (payloads, resolved) = py
         .detach(|| {
-            core::decompress_batch(&slices, max_output_size.0, shared_dict(raw_dict)?.as_deref())
+            let resolved = lookup.resolve()?;
+            let payloads = core::decompress_batch(&slices, max_output_size.0, resolved.as_deref())?;
+            Ok((payloads, resolved))
         })
         .py()?;
+    dict.remember(resolved.as_ref());
     bytes_vec(py, payloads)
 }
 
@@ -279,7 +296,7 @@ fn train_dictionary<'py>(
 ) -> PyResult<Bound<'py, PyBytes>> {
     let size = dict_size.0;
     let samples = bytes_list(samples, "samples")?;
-    let slices: Vec<&[u8]> = samples.iter().map(|b| b.as_bytes()).collect();
+    let slices = as_slices(&samples);
     let dictionary = py.detach(|| core::train_dictionary(&slices, size)).py()?;
     Ok(PyBytes::new(py, &dictionary))
 }
@@ -312,16 +329,19 @@ impl PyZstdCompressor {
     #[new]
     #[pyo3(signature = (level = Level(DEFAULT_LEVEL), *, dict = None))]
     fn new(py: Python<'_>, level: Level, dict: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let dict = dict_arg(dict)?;
-        let raw_dict = dict.as_ref().map(|d| d.as_bytes());
-        let inner = py
-            .detach(|| StreamCompressor::new(level.0, shared_dict(raw_dict)?.as_deref()))
-            .py()?;
+        let dict = DictArg::new(dict)?;
+        let lookup = dict.lookup();
+        let inner =
+            py.detach(|| StreamCompressor::new(level.0, lookup.resolve()?.as_deref())).py()?;
         Ok(PyZstdCompressor { inner: Mutex::new(inner) })
     }
 
     /// Feeds a bytes-like chunk; returns the compressed bytes that are ready.
-    fn compress<'py>(&self, py: Python<'py>, data: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
+    fn compress<'py>(
+        &self,
+        py: Python<'py>,
+        data: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
         let data = bytes_like(data, "data")?;
         let data = data.as_bytes();
         let out = py.detach(|| lock(&self.inner).compress(data)).py()?;
@@ -359,11 +379,15 @@ pub struct PyZstdDecompressor {
 impl PyZstdDecompressor {
     #[new]
     #[pyo3(signature = (max_output_size = MaxOutput(DEFAULT_MAX_OUTPUT_SIZE), *, dict = None))]
-    fn new(py: Python<'_>, max_output_size: MaxOutput, dict: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
-        let dict = dict_arg(dict)?;
-        let raw_dict = dict.as_ref().map(|d| d.as_bytes());
+    fn new(
+        py: Python<'_>,
+        max_output_size: MaxOutput,
+        dict: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Self> {
+        let dict = DictArg::new(dict)?;
+        let lookup = dict.lookup();
         let inner = py
-            .detach(|| StreamDecompressor::new(max_output_size.0, shared_dict(raw_dict)?.as_deref()))
+            .detach(|| StreamDecompressor::new(max_output_size.0, lookup.resolve()?.as_deref()))
             .py()?;
         Ok(PyZstdDecompressor { inner: Mutex::new(inner) })
     }

@@ -10,6 +10,7 @@ mod encoding;
 mod errors;
 mod text;
 mod tokens;
+mod zstd_dict;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
