@@ -123,6 +123,7 @@ pub fn decompress(
     let mut out = Vec::new();
     match run_decoder(data, &mut out, cap, cap.saturating_add(1), dict)? {
         (Stop::OutputFull, _) => Err(exceeds(cap)),
+        (Stop::InputDone, _) if out.len() > cap => Err(exceeds(cap)),
         (Stop::InputDone, frame) if frame.open => Err(truncated()),
         (Stop::InputDone, _) => Ok(out),
     }
@@ -172,7 +173,9 @@ pub fn decompress_into(
     }
     let size = out.len();
     let mut fixed = Fixed { buf: out, len: 0 };
-    match run_decoder(data, &mut fixed, cap, size, dict)? {
+    // The limit is one past the buffer: a full buffer still takes the input that produces no
+    // output (checksums, empty and skippable frames); more output stops the decoder.
+    match run_decoder(data, &mut fixed, cap, size.saturating_add(1), dict)? {
         (Stop::InputDone, frame) if frame.open => Err(truncated()),
         (Stop::InputDone, _) if fixed.len == size => Ok(()),
         _ => Err(Error::Compression(
@@ -296,6 +299,27 @@ mod tests {
                 assert_eq!(decompress(&frame, DEFAULT_MAX_OUTPUT_SIZE, None)?, data);
             }
         }
+        Ok(())
+    }
+
+    #[test]
+    fn cap_is_exact_with_and_without_content_size() -> Result<()> {
+        let data = text(300_000);
+        let sized = compress(&data, 3, None)?;
+        let mut streamed = StreamCompressor::new(3, None)?;
+        let mut unsized_frame = streamed.compress(&data)?;
+        unsized_frame.extend(streamed.flush()?);
+        for frame in [&sized, &unsized_frame] {
+            assert_eq!(decompress(frame, data.len(), None)?, data);
+            for cap in [data.len() - 1, 1000, 1] {
+                assert_eq!(decompress(frame, cap, None), Err(exceeds(cap)));
+            }
+        }
+        let mut exact = vec![0u8; data.len()];
+        decompress_into(&sized, &mut exact, data.len(), None)?;
+        assert_eq!(exact, data);
+        let mut short = vec![0u8; data.len() - 1];
+        assert!(decompress_into(&sized, &mut short, usize::MAX, None).is_err());
         Ok(())
     }
 

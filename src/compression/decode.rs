@@ -120,9 +120,9 @@ pub(crate) fn truncated() -> Error {
     Error::Compression("truncated zstd data: the input ends in the middle of a frame".into())
 }
 
-/// Decodes from `input` into `out` until the input is used up or `out` holds `bounds.limit`
-/// bytes. The caller decides whether reaching the limit means "over the cap" or "come back
-/// for more".
+/// Decodes from `input` into `out` until the input is used up, or `out` holds `bounds.limit`
+/// bytes, or a fixed `out` is full while the data has more output. The caller decides whether
+/// stopping on output means "over the cap" or "come back for more".
 pub(crate) fn decode<O: Output>(
     dctx: &mut DCtx<'_>,
     input: &mut InBuffer<'_>,
@@ -151,14 +151,22 @@ pub(crate) fn decode<O: Output>(
                 frame.dict_id = None;
             }
         }
+        if out.len() >= bounds.limit {
+            return Ok(Stop::OutputFull);
+        }
         let output_full = out.len() == out.capacity();
         // With the input used up, the call is done when the frame ended, or when there was
         // room left: "output not full" means zstd flushed everything it could.
         if input.pos == input.src.len() && (!frame.open || !output_full) {
             return Ok(Stop::InputDone);
         }
+        if !progressed && output_full {
+            // Only a fixed buffer can be full here (a Vec grew before the call): the data
+            // holds more than the buffer was sized for.
+            return Ok(Stop::OutputFull);
+        }
         // zstd always makes progress when it has input and room; guard the loop anyway.
-        if !progressed && !output_full {
+        if !progressed {
             stalled += 1;
             if stalled > 4 {
                 return Err(Error::Compression("corrupt zstd data: the decoder stalled".into()));
