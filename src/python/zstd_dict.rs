@@ -76,11 +76,10 @@ impl<'py> DictArg<'py> {
             let mut cache = entries();
             let at = cache.iter().position(|(known, _)| known.bind(obj.py()).is(&raw));
             // Most recently used first, so the entries in use are the ones kept.
-            at.map(|at| {
-                cache.get_mut(..=at).map(|head| head.rotate_right(1));
-                cache.first().map(|entry| Arc::clone(&entry.1))
-            })
-            .flatten()
+            if let Some(head) = at.and_then(|at| cache.get_mut(..=at)) {
+                head.rotate_right(1);
+            }
+            at.and_then(|_| cache.first()).map(|entry| Arc::clone(&entry.1))
         };
         let caller_bytes = raw.is(obj);
         Ok(match found {
