@@ -23,7 +23,7 @@ pub use dictionary::Dictionary;
 pub use stream::{StreamCompressor, StreamDecompressor};
 
 use contexts::{with_cctx, with_dctx};
-use decode::{decode, exceeds, truncated, window_log_max, Bounds, Fixed, FrameState, Output, Stop};
+use decode::{classify, decode, exceeds, truncated, window_log_max, Bounds, FrameState, Stop};
 
 /// The default compression level (zstd's own default).
 pub const DEFAULT_LEVEL: i32 = 3;
@@ -158,9 +158,12 @@ pub fn preallocation_size(data: &[u8], max_output_size: usize) -> Option<usize> 
     usize::try_from(size).ok().filter(|&size| plausible && size <= max_output_size)
 }
 
-/// [`decompress`] into a buffer of exactly [`declared_size`] bytes (the caller checks it
-/// against its cap), so the output needs no second copy. Fails if the data does not fill
-/// `out` exactly.
+/// [`decompress`] into a buffer of exactly [`preallocation_size`] bytes, so the output needs
+/// no second copy. Fails if the data does not fill `out` exactly.
+///
+/// [`preallocation_size`] has already walked the frames, so they are complete, declare their
+/// sizes, and fit in `out`: zstd's one-shot decoder applies (no window buffer, no streaming
+/// state), and it checks every frame's size and checksum.
 pub fn decompress_into(
     data: &[u8],
     out: &mut [u8],
@@ -171,32 +174,44 @@ pub fn decompress_into(
     if out.len() > cap {
         return Err(exceeds(cap));
     }
-    let size = out.len();
-    let mut fixed = Fixed { buf: out, len: 0 };
-    // The limit is one past the buffer: a full buffer still takes the input that produces no
-    // output (checksums, empty and skippable frames); more output stops the decoder.
-    match run_decoder(data, &mut fixed, cap, size.saturating_add(1), dict)? {
-        (Stop::InputDone, frame) if frame.open => Err(truncated()),
-        (Stop::InputDone, _) if fixed.len == size => Ok(()),
-        _ => Err(Error::Compression(
+    if data.is_empty() {
+        return Err(empty_input());
+    }
+    let ddict = dict.map(Dictionary::ddict).transpose()?;
+    let written = with_dctx(|dctx| {
+        if let Some(ddict) = &ddict {
+            dctx.ref_ddict(ddict).map_err(zstd_error)?;
+        }
+        dctx.decompress(out, data).map_err(|code| {
+            let dict_id = zstd_safe::get_dict_id_from_frame(data).map(|id| id.get());
+            classify(code, dict_id, cap)
+        })
+    })?;
+    if written != out.len() {
+        return Err(Error::Compression(
             "corrupt zstd data: the content does not match the sizes the frame headers declare"
                 .into(),
-        )),
+        ));
     }
+    Ok(())
+}
+
+fn empty_input() -> Error {
+    Error::Compression(
+        "truncated zstd data: the input is empty (a zstd frame is at least 9 bytes)".into(),
+    )
 }
 
 /// Runs this thread's decoder over all of `data` into `out`, at most `limit` bytes.
-fn run_decoder<O: Output>(
+fn run_decoder(
     data: &[u8],
-    out: &mut O,
+    out: &mut Vec<u8>,
     cap: usize,
     limit: usize,
     dict: Option<&Dictionary>,
 ) -> Result<(Stop, FrameState)> {
     if data.is_empty() {
-        return Err(Error::Compression(
-            "truncated zstd data: the input is empty (a zstd frame is at least 9 bytes)".into(),
-        ));
+        return Err(empty_input());
     }
     let ddict = dict.map(Dictionary::ddict).transpose()?;
     with_dctx(|dctx| {

@@ -10,7 +10,6 @@ use std::cell::Cell;
 
 use zstd::zstd_safe::{CCtx, DCtx, ResetDirective};
 
-use super::zstd_error;
 use crate::error::{Error, Result};
 
 /// Contexts whose workspace grew beyond this are not kept for the next call.
@@ -21,9 +20,9 @@ thread_local! {
     static DCTX: Cell<Option<DCtx<'static>>> = const { Cell::new(None) };
 }
 
-/// Runs `work` with this thread's compression context, reset to default parameters and no
-/// dictionary. Parameters and dictionary references are cleared again before the context is
-/// kept, so a cached context never points at a dictionary that may since have been freed.
+/// Runs `work` with this thread's compression context, with default parameters and no
+/// dictionary: a context is reset (parameters and dictionary references cleared) before it is
+/// kept, so a cached context is clean and never points at a dictionary freed since.
 pub(crate) fn with_cctx<R>(work: impl FnOnce(&mut CCtx<'static>) -> Result<R>) -> Result<R> {
     // `take` leaves the slot empty while the context is out, so a nested call would simply
     // create its own context instead of aliasing this one.
@@ -31,7 +30,6 @@ pub(crate) fn with_cctx<R>(work: impl FnOnce(&mut CCtx<'static>) -> Result<R>) -
         Some(cctx) => cctx,
         None => CCtx::try_create().ok_or_else(out_of_memory)?,
     };
-    cctx.reset(ResetDirective::SessionAndParameters).map_err(zstd_error)?;
     let result = work(&mut cctx);
     let clean = cctx.reset(ResetDirective::SessionAndParameters).is_ok();
     if result.is_ok() && clean && cctx.sizeof() <= KEEP_MAX_BYTES {
@@ -46,7 +44,6 @@ pub(crate) fn with_dctx<R>(work: impl FnOnce(&mut DCtx<'static>) -> Result<R>) -
         Some(dctx) => dctx,
         None => DCtx::try_create().ok_or_else(out_of_memory)?,
     };
-    dctx.reset(ResetDirective::SessionAndParameters).map_err(zstd_error)?;
     let result = work(&mut dctx);
     let clean = dctx.reset(ResetDirective::SessionAndParameters).is_ok();
     if result.is_ok() && clean && dctx.sizeof() <= KEEP_MAX_BYTES {

@@ -14,7 +14,7 @@
 //! that runs out while a frame is open is truncated, never silently accepted.
 
 use zstd::zstd_safe::zstd_sys::ZSTD_ErrorCode as Code;
-use zstd::zstd_safe::{self, DCtx, InBuffer, OutBuffer, SafeResult};
+use zstd::zstd_safe::{self, DCtx, InBuffer, OutBuffer};
 
 use crate::error::{Error, Result};
 
@@ -59,57 +59,6 @@ pub(crate) fn window_log_max(cap: usize) -> u32 {
     cap_log.clamp(DEFAULT_WINDOW_LOG_MAX, ABSOLUTE_WINDOW_LOG_MAX)
 }
 
-/// Where decoded bytes go: a growable `Vec`, or a fixed slice sized from the frame headers
-/// (which lets one-shot calls decode straight into the Python `bytes` they return).
-pub(crate) trait Output {
-    fn len(&self) -> usize;
-    fn capacity(&self) -> usize;
-    /// Makes room for `extra` more bytes; a fixed slice cannot grow and stays as it is.
-    fn reserve(&mut self, extra: usize) -> Result<()>;
-    /// One `ZSTD_decompressStream` call writing after the bytes already there.
-    fn step(&mut self, dctx: &mut DCtx<'_>, input: &mut InBuffer<'_>) -> SafeResult;
-}
-
-impl Output for Vec<u8> {
-    fn len(&self) -> usize {
-        Vec::len(self)
-    }
-    fn capacity(&self) -> usize {
-        Vec::capacity(self)
-    }
-    fn reserve(&mut self, extra: usize) -> Result<()> {
-        self.try_reserve_exact(extra).map_err(|_| no_memory())
-    }
-    fn step(&mut self, dctx: &mut DCtx<'_>, input: &mut InBuffer<'_>) -> SafeResult {
-        let at = Vec::len(self);
-        dctx.decompress_stream(&mut OutBuffer::around_pos(self, at), input)
-    }
-}
-
-/// A caller-provided buffer filled from the start.
-pub(crate) struct Fixed<'a> {
-    pub buf: &'a mut [u8],
-    pub len: usize,
-}
-
-impl Output for Fixed<'_> {
-    fn len(&self) -> usize {
-        self.len
-    }
-    fn capacity(&self) -> usize {
-        self.buf.len()
-    }
-    fn reserve(&mut self, _extra: usize) -> Result<()> {
-        Ok(())
-    }
-    fn step(&mut self, dctx: &mut DCtx<'_>, input: &mut InBuffer<'_>) -> SafeResult {
-        let mut output = OutBuffer::around_pos(&mut *self.buf, self.len);
-        let result = dctx.decompress_stream(&mut output, input);
-        self.len = output.pos();
-        result
-    }
-}
-
 pub(crate) fn exceeds(cap: usize) -> Error {
     Error::Compression(format!(
         "exceeds max_output_size: the decompressed data is larger than {cap} bytes"
@@ -120,13 +69,13 @@ pub(crate) fn truncated() -> Error {
     Error::Compression("truncated zstd data: the input ends in the middle of a frame".into())
 }
 
-/// Decodes from `input` into `out` until the input is used up, or `out` holds `bounds.limit`
-/// bytes, or a fixed `out` is full while the data has more output. The caller decides whether
-/// stopping on output means "over the cap" or "come back for more".
-pub(crate) fn decode<O: Output>(
+/// Decodes from `input` into `out` until the input is used up or `out` holds `bounds.limit`
+/// bytes. The caller decides whether reaching the limit means "over the cap" or "come back
+/// for more".
+pub(crate) fn decode(
     dctx: &mut DCtx<'_>,
     input: &mut InBuffer<'_>,
-    out: &mut O,
+    out: &mut Vec<u8>,
     bounds: Bounds,
     frame: &mut FrameState,
 ) -> Result<Stop> {
@@ -141,7 +90,11 @@ pub(crate) fn decode<O: Output>(
         }
         grow(out, bounds.limit)?;
         let before = (input.pos, out.len());
-        let hint = out.step(dctx, input).map_err(|code| classify(code, frame, bounds.cap))?;
+        let hint = {
+            let at = out.len();
+            dctx.decompress_stream(&mut OutBuffer::around_pos(out, at), input)
+        }
+        .map_err(|code| classify(code, frame.dict_id, bounds.cap))?;
         let progressed = (input.pos, out.len()) != before;
         // zstd returns 0 exactly when a frame is fully decoded and flushed. A call that did
         // nothing says nothing new (between frames it returns the next header's size).
@@ -160,11 +113,6 @@ pub(crate) fn decode<O: Output>(
         if input.pos == input.src.len() && (!frame.open || !output_full) {
             return Ok(Stop::InputDone);
         }
-        if !progressed && output_full {
-            // Only a fixed buffer can be full here (a Vec grew before the call): the data
-            // holds more than the buffer was sized for.
-            return Ok(Stop::OutputFull);
-        }
         // zstd always makes progress when it has input and room; guard the loop anyway.
         if !progressed {
             stalled += 1;
@@ -179,9 +127,9 @@ pub(crate) fn decode<O: Output>(
 
 /// At a frame boundary: reads the next frame's header (when it is complete in `rest`), fails
 /// fast when it declares more than the cap still allows, and otherwise reserves its size.
-fn check_header<O: Output>(
+fn check_header(
     rest: &[u8],
-    out: &mut O,
+    out: &mut Vec<u8>,
     bounds: Bounds,
     frame: &mut FrameState,
 ) -> Result<()> {
@@ -197,25 +145,27 @@ fn check_header<O: Output>(
     // `declared` fits in the cap, so this reservation is bounded by the cap too.
     let wanted = (declared as usize).min(bounds.limit.saturating_sub(out.len()));
     if out.capacity() - out.len() < wanted {
-        out.reserve(wanted)?;
+        out.try_reserve_exact(wanted).map_err(|_| no_memory())?;
     }
     Ok(())
 }
 
 /// Makes room in `out` for more output: doubles, at least `MIN_GROW`, never past `limit`.
-fn grow<O: Output>(out: &mut O, limit: usize) -> Result<()> {
+fn grow(out: &mut Vec<u8>, limit: usize) -> Result<()> {
     if out.capacity() > out.len() {
         return Ok(());
     }
-    out.reserve(out.len().max(MIN_GROW).min(limit.saturating_sub(out.len())).max(1))
+    let extra = out.len().max(MIN_GROW).min(limit.saturating_sub(out.len())).max(1);
+    out.try_reserve_exact(extra).map_err(|_| no_memory())
 }
 
 fn no_memory() -> Error {
     Error::Compression("out of memory while decompressing".into())
 }
 
-/// Turns a zstd decoding error into a message that says what went wrong.
-fn classify(code: usize, frame: &FrameState, cap: usize) -> Error {
+/// Turns a zstd decoding error into a message that says what went wrong. `dict_id` is the
+/// dictionary the failing frame's header asks for, when known.
+pub(crate) fn classify(code: usize, dict_id: Option<u32>, cap: usize) -> Error {
     let name = zstd_safe::get_error_name(code);
     let is = |c: Code| code.wrapping_neg() == c as usize;
     let message = if is(Code::ZSTD_error_prefix_unknown) {
@@ -223,7 +173,7 @@ fn classify(code: usize, frame: &FrameState, cap: usize) -> Error {
     } else if is(Code::ZSTD_error_checksum_wrong) {
         "corrupt zstd data: checksum mismatch, the data was altered".to_string()
     } else if is(Code::ZSTD_error_dictionary_wrong) {
-        match frame.dict_id {
+        match dict_id {
             Some(id) => format!(
                 "wrong dictionary: the frame was compressed with dictionary id {id}; pass that dictionary as dict="
             ),
