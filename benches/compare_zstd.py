@@ -92,7 +92,8 @@ def chat_messages(count: int, seed: int) -> list[bytes]:
 def pair(ours: Callable[[], object], peer: Callable[[], object], repeats: int) -> tuple[float, float]:
     """Median seconds of each, alternating who goes first, after one warm-up call each."""
     ours(), peer()
-    ours_t, peer_t = [], []
+    ours_t: list[float] = []
+    peer_t: list[float] = []
     for i in range(repeats):
         order = [(ours, ours_t), (peer, peer_t)]
         for fn, times in order if i % 2 == 0 else order[::-1]:
@@ -166,12 +167,12 @@ def bench_messages(repeats: int) -> list[Row]:
     batch = lambda: tokenizer_rs.compress_payload_batch(messages)  # noqa: E731
     o, p = pair(batch, ours_loop, repeats)
     rows.append(row(f"zstd compress_payload_batch 2000 messages vs our loop ({cores} cores)", o, p, "tokenizer_rs loop", "batch speed-up"))
-    o, p = pair(batch, lambda: peer_c.multi_compress_to_buffer(messages, threads=cores), repeats)
+    o, p = pair(batch, lambda: peer_c.multi_compress_to_buffer(list[Any](messages), threads=cores), repeats)
     rows.append(row("zstd compress_payload_batch vs multi_compress_to_buffer", o, p, "python-zstandard", f"threads={cores}; peer returns one buffer, we a list of bytes"))
     dbatch = lambda: tokenizer_rs.decompress_payload_batch(frames)  # noqa: E731
     o, p = pair(dbatch, ours_dloop, repeats)
     rows.append(row(f"zstd decompress_payload_batch 2000 messages vs our loop ({cores} cores)", o, p, "tokenizer_rs loop", "batch speed-up"))
-    o, p = pair(dbatch, lambda: peer_d.multi_decompress_to_buffer(frames, threads=cores), repeats)
+    o, p = pair(dbatch, lambda: peer_d.multi_decompress_to_buffer(list[Any](frames), threads=cores), repeats)
     rows.append(row("zstd decompress_payload_batch vs multi_decompress_to_buffer", o, p, "python-zstandard", f"threads={cores}"))
     return rows
 
@@ -180,13 +181,14 @@ def bench_dictionary(repeats: int) -> list[Row]:
     rows = []
     training, held_out = chat_messages(4000, 8), chat_messages(1000, 9)
     n = max(1, repeats // 4)
-    ours_t, peer_t = [], []
+    ours_t: list[float] = []
+    peer_t: list[float] = []
     for _ in range(n):
         start = time.perf_counter()
         ours_dict = tokenizer_rs.train_dictionary(training)
         ours_t.append(time.perf_counter() - start)
         start = time.perf_counter()
-        peer_dict = zstandard.train_dictionary(112_640, training)
+        peer_dict = zstandard.train_dictionary(112_640, list[Any](training))
         peer_t.append(time.perf_counter() - start)
     gains = {}
     for name, raw in (("ours", ours_dict), ("peer", peer_dict.as_bytes())):

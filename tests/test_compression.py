@@ -21,6 +21,7 @@ import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import zstandard
@@ -40,8 +41,8 @@ from tokenizer_rs import (
     train_dictionary,
 )
 
-ZSTD = shutil.which("zstd")
-needs_zstd_tool = pytest.mark.skipif(ZSTD is None, reason="the zstd command-line tool is not installed")
+ZSTD = shutil.which("zstd") or ""
+needs_zstd_tool = pytest.mark.skipif(not ZSTD, reason="the zstd command-line tool is not installed")
 MiB = 1 << 20
 SKIPPABLE_MAGIC = 0x184D2A50
 
@@ -66,7 +67,7 @@ def chat_messages(count: int, seed: int = 0) -> list[bytes]:
     messages = []
     for i in range(count):
         content = " ".join(rnd.choice(vocab) for _ in range(rnd.randint(25, 120)))
-        message = {"id": f"msg_{i:06d}", "role": rnd.choice(["user", "assistant", "tool"]), "content": content}
+        message: dict[str, object] = {"id": f"msg_{i:06d}", "role": rnd.choice(["user", "assistant", "tool"]), "content": content}
         if rnd.random() < 0.3:
             message["tool_calls"] = [{"id": f"call_{i}", "type": "function", "function": {"name": "read_file", "arguments": json.dumps({"path": f"src/{rnd.choice(vocab)}.py"})}}]
         messages.append(json.dumps(message).encode())
@@ -272,7 +273,7 @@ def test_dictionary_interop_with_python_zstandard(messages: list[bytes], our_dic
     theirs = zstandard.ZstdCompressor(dict_data=their_view, write_checksum=True).compress(message)
     assert decompress_payload(theirs, dict=our_dict) == message
 
-    their_dict = zstandard.train_dictionary(8192, messages[:2500])
+    their_dict = zstandard.train_dictionary(8192, list[Any](messages[:2500]))
     frame = zstandard.ZstdCompressor(dict_data=their_dict).compress(message)
     assert decompress_payload(frame, dict=their_dict.as_bytes()) == message
     assert decompress_payload(frame, dict=their_dict) == message  # the object itself works too
@@ -303,16 +304,16 @@ def test_bad_dictionaries() -> None:
     with pytest.raises(CompressionError, match="dict_size"):
         train_dictionary([b"abc"] * 1000, -1)
     with pytest.raises(TypeError):
-        train_dictionary("not a list of bytes")
+        train_dictionary("not a list of bytes")  # type: ignore[arg-type]
     with pytest.raises(TypeError):
-        train_dictionary([b"ok", "str"])
+        train_dictionary([b"ok", "str"])  # type: ignore[list-item]
     with pytest.raises(CompressionError, match="empty"):
         compress_payload(b"data", dict=b"")
     damaged = b"\x37\xa4\x30\xec" + b"\x01\x00\x00\x00" + b"\xff" * 500
     with pytest.raises(CompressionError, match="invalid dictionary"):
         compress_payload(b"data", dict=damaged)
     with pytest.raises(TypeError, match="dict"):
-        compress_payload(b"data", dict=123)
+        compress_payload(b"data", dict=123)  # type: ignore[arg-type]
     # Any other bytes are a raw-content dictionary, as zstd treats them.
     prefix = b"shared prefix of many payloads " * 20
     frame = compress_payload(prefix + b"tail", dict=prefix)
@@ -482,11 +483,12 @@ def test_bad_types() -> None:
             compress_payload(bad)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="bytes-like"):
             decompress_payload(bad)  # type: ignore[arg-type]
-    for bad in ("text", b"bytes", 5, None, bytearray(b"x")):
+    bad_lists: tuple[object, ...] = ("text", b"bytes", 5, None, bytearray(b"x"))
+    for bad_list in bad_lists:
         with pytest.raises(TypeError, match="list of bytes-like"):
-            compress_payload_batch(bad)  # type: ignore[arg-type]
+            compress_payload_batch(bad_list)  # type: ignore[arg-type]
         with pytest.raises(TypeError, match="list of bytes-like"):
-            decompress_payload_batch(bad)  # type: ignore[arg-type]
+            decompress_payload_batch(bad_list)  # type: ignore[arg-type]
     with pytest.raises(TypeError, match="bytes-like"):
         compress_payload_batch([b"ok", "str"])  # type: ignore[list-item]
     with pytest.raises(TypeError, match="bytes-like"):
@@ -544,8 +546,8 @@ def test_defaults_and_errors_are_documented() -> None:
             writer.write(bytes(min(MiB, size - start)))
     with pytest.raises(CompressionError, match="exceeds max_output_size"):
         decompress_payload(sink.getvalue())
-    assert compress_payload.__text_signature__ == "(data, level=3, *, dict=None)"
-    assert decompress_payload.__text_signature__ == "(data, max_output_size=268435456, *, dict=None)"
+    assert getattr(compress_payload, "__text_signature__") == "(data, level=3, *, dict=None)"
+    assert getattr(decompress_payload, "__text_signature__") == "(data, max_output_size=268435456, *, dict=None)"
 
 
 @pytest.mark.parametrize(
