@@ -10,7 +10,9 @@ mod encoding;
 mod errors;
 mod text;
 mod tokens;
+mod zstd_args;
 mod zstd_dict;
+mod zstd_stream;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {

@@ -12,7 +12,7 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
-use super::compression::{bytes_like, type_name};
+use super::zstd_args::{bytes_like, type_name};
 use crate::compression::Dictionary;
 
 const ENTRIES: usize = 4;
