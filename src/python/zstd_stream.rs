@@ -43,7 +43,10 @@ pub struct PyZstdCompressor {
 #[pymethods]
 impl PyZstdCompressor {
     #[new]
-    #[pyo3(signature = (level = Level(DEFAULT_LEVEL), *, dict = None))]
+    #[pyo3(
+        signature = (level = Level(DEFAULT_LEVEL), *, dict = None),
+        text_signature = "(level=3, *, dict=None)"
+    )]
     fn new(py: Python<'_>, level: Level, dict: Option<&Bound<'_, PyAny>>) -> PyResult<Self> {
         let dict = DictArg::new(dict)?;
         let lookup = dict.lookup();
@@ -94,7 +97,10 @@ pub struct PyZstdDecompressor {
 #[pymethods]
 impl PyZstdDecompressor {
     #[new]
-    #[pyo3(signature = (max_output_size = MaxOutput(DEFAULT_MAX_OUTPUT_SIZE), *, dict = None))]
+    #[pyo3(
+        signature = (max_output_size = MaxOutput(DEFAULT_MAX_OUTPUT_SIZE), *, dict = None),
+        text_signature = "(max_output_size=268435456, *, dict=None)"
+    )]
     fn new(
         py: Python<'_>,
         max_output_size: MaxOutput,
@@ -109,7 +115,7 @@ impl PyZstdDecompressor {
     }
 
     /// Feeds a bytes-like chunk; returns up to `max_length` bytes of output (all, if < 0).
-    #[pyo3(signature = (data, max_length = -1))]
+    #[pyo3(signature = (data, max_length = -1), text_signature = "($self, data, max_length=-1)")]
     fn decompress<'py>(
         &self,
         py: Python<'py>,
