@@ -694,6 +694,18 @@ def test_cli_files_and_pipes(tmp_path: Path) -> None:
     assert decompress_payload(empty.stdout) == b""
 
 
+def test_cli_dictionary(tmp_path: Path, messages: list[bytes], our_dict: bytes) -> None:
+    dict_path = tmp_path / "chat.dict"
+    dict_path.write_bytes(our_dict)
+    packed = cli("compress", "--dict", str(dict_path), "--level", "5", "-", "-", stdin=messages[0])
+    assert packed.returncode == 0
+    assert decompress_payload(packed.stdout, dict=our_dict) == messages[0]
+    back = cli("decompress", "--dict", str(dict_path), "-", "-", stdin=packed.stdout)
+    assert back.returncode == 0 and back.stdout == messages[0]
+    missing = cli("decompress", "-", "-", stdin=packed.stdout)
+    assert missing.returncode == 1 and b"dictionary" in missing.stderr
+
+
 def test_cli_errors(tmp_path: Path) -> None:
     data = text(100_000)
     packed = tmp_path / "data.zst"
@@ -728,6 +740,21 @@ def test_cli_interop_with_zstd_tool(tmp_path: Path) -> None:
     theirs = subprocess.run([ZSTD, "-c", "-9"], input=data, capture_output=True, check=True).stdout * 2
     back = cli("decompress", "-", "-", stdin=theirs)
     assert back.returncode == 0 and back.stdout == data + data
+
+
+def test_cli_stdout_closed_early(tmp_path: Path) -> None:
+    packed = tmp_path / "data.zst"
+    packed.write_bytes(compress_payload(text(8 * MiB)))
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "tokenizer_rs", "zstd", "decompress", str(packed), "-"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    assert len(reader.stdout.read(100)) == 100
+    reader.stdout.close()  # like `| head`
+    assert reader.wait() == 0
+    assert reader.stderr.read() == b""
 
 
 CLI_MEMORY_SCRIPT = PEAK_PROBE + textwrap.dedent(

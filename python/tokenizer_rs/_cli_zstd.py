@@ -41,7 +41,12 @@ def _size(text: str) -> int:
 
 
 def register(subparsers: Any) -> None:
-    parser = subparsers.add_parser("zstd", help="compress or decompress files with zstd (streaming)")
+    parser = subparsers.add_parser(
+        "zstd",
+        help="compress or decompress files with zstd (streaming)",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     actions = parser.add_subparsers(dest="action", required=True)
     for name, help_text in (("compress", "compress IN to OUT"), ("decompress", "decompress IN to OUT")):
         sub = actions.add_parser(name, help=help_text)
@@ -88,8 +93,14 @@ def _transfer(args: argparse.Namespace, pump: Callable[[IO[bytes], IO[bytes]], N
     with contextlib.ExitStack() as stack:
         source = sys.stdin.buffer if from_stdin else stack.enter_context(open(args.input, "rb"))
         if to_stdout:
-            pump(source, sys.stdout.buffer)
-            sys.stdout.buffer.flush()
+            try:
+                pump(source, sys.stdout.buffer)
+                sys.stdout.buffer.flush()
+            except BrokenPipeError:
+                # The reader went away (`| head`): stop quietly, as Unix tools do, and point
+                # stdout at /dev/null so the interpreter's final flush does not fail again.
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
             return 0
         # "x" refuses an existing file atomically (no check-then-open race).
         sink = stack.enter_context(open(args.output, "wb" if args.force else "xb"))
