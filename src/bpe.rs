@@ -168,10 +168,6 @@ pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
     starts
 }
 
-#[inline]
-fn pair_rank_of(vocab: &Vocab, piece: &[u8], start: usize, end: usize) -> Rank {
-    pair_rank(vocab, piece, start, end)
-}
 
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]

@@ -3,6 +3,7 @@
 //! The core is pure Rust; the PyO3 bindings live in `python/` behind the `python` feature.
 
 pub mod bpe;
+pub mod compression;
 pub mod compressor;
 pub mod context_compiler;
 pub mod count_cache;
@@ -26,6 +27,7 @@ pub mod vocab;
 #[cfg(feature = "python")]
 mod python;
 
+pub use compression::{compress, decompress, Dictionary};
 pub use compressor::compress_context;
 pub use context_compiler::{
     compile_context, CompiledBlock, CompiledContext, ContextBlock, ContextBlockKind, ContextCompilerConfig,

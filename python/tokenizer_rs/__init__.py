@@ -6,14 +6,22 @@
 """
 
 from ._native import (
+    DEFAULT_MAX_OUTPUT_SIZE,
     CompressionError,
+    ZstdCompressor,
+    ZstdDecompressor,
+    compress_payload,
+    compress_payload_batch,
     count_json_tokens,
     count_message_tokens,
     count_tokens,
     count_tokens_batch,
     current_num_threads,
+    decompress_payload,
+    decompress_payload_batch,
     estimate_json_tokens,
     init_thread_pool,
+    train_dictionary,
 )
 from .context_compiler import (
     CompiledContext,
@@ -34,6 +42,7 @@ __version__: str = "0.1.0"
 __all__ = [
     "CompiledContext",
     "CompressedContext",
+    "DEFAULT_MAX_OUTPUT_SIZE",
     "CompressionError",
     "ContextBlock",
     "ContextBlockKind",
@@ -43,14 +52,20 @@ __all__ = [
     "FunctionCall",
     "Message",
     "ToolCall",
+    "ZstdCompressor",
+    "ZstdDecompressor",
     "compile_context",
     "compress_context",
+    "compress_payload",
+    "compress_payload_batch",
     "core",
     "count_json_tokens",
     "count_message_tokens",
     "count_tokens",
     "count_tokens_batch",
     "current_num_threads",
+    "decompress_payload",
+    "decompress_payload_batch",
     "encoding_for_model",
     "encoding_name_for_model",
     "estimate_json_tokens",
@@ -59,4 +74,5 @@ __all__ = [
     "list_encoding_names",
     "model",
     "registry",
+    "train_dictionary",
 ]

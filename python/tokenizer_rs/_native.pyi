@@ -6,6 +6,10 @@ from typing import AbstractSet, Any, Literal, TypeVar, Union, final
 _M = TypeVar("_M")
 #: A JSON-serializable Python value (dict, list, tuple, str, int, float, bool, None).
 _JsonValue = Any
+from collections.abc import Collection, Iterable, Sequence
+from typing import AbstractSet, Literal, Protocol, Union, final
+
+from typing_extensions import Buffer
 
 __version__: str
 MODEL_TO_ENCODING: dict[str, str]
@@ -70,3 +74,42 @@ def compile_blocks(
     block_budgets: Sequence[int | None],
     model: str,
 ) -> tuple[list[tuple[int, str, int]], list[int], int]: ...
+# zstd payloads
+
+class _AsBytes(Protocol):
+    """A dictionary object such as ``zstandard.ZstdCompressionDict``."""
+
+    def as_bytes(self) -> bytes: ...
+
+_Dict = Union[Buffer, _AsBytes]
+
+DEFAULT_MAX_OUTPUT_SIZE: int
+
+def compress_payload(data: Buffer, level: int = 3, *, dict: _Dict | None = None) -> bytes: ...
+def decompress_payload(
+    data: Buffer, max_output_size: int = 268435456, *, dict: _Dict | None = None
+) -> bytes: ...
+def compress_payload_batch(
+    items: Iterable[Buffer], level: int = 3, *, dict: _Dict | None = None
+) -> list[bytes]: ...
+def decompress_payload_batch(
+    items: Iterable[Buffer], max_output_size: int = 268435456, *, dict: _Dict | None = None
+) -> list[bytes]: ...
+def train_dictionary(samples: Iterable[Buffer], dict_size: int = 112640) -> bytes: ...
+@final
+class ZstdCompressor:
+    def __new__(cls, level: int = 3, *, dict: _Dict | None = None) -> ZstdCompressor: ...
+    def compress(self, data: Buffer) -> bytes: ...
+    def flush(self) -> bytes: ...
+
+@final
+class ZstdDecompressor:
+    def __new__(
+        cls, max_output_size: int = 268435456, *, dict: _Dict | None = None
+    ) -> ZstdDecompressor: ...
+    def decompress(self, data: Buffer, max_length: int = -1) -> bytes: ...
+    @property
+    def needs_input(self) -> bool: ...
+    @property
+    def total_out(self) -> int: ...
+    def finish(self) -> None: ...

@@ -6,6 +6,7 @@ them together.
     tokenizer-rs count README.md --model gpt-4o
     cat notes.txt | tokenizer-rs count --json
     tokenizer-rs compact history.json --max-tokens 8000 --model gpt-4o > trimmed.json
+    tokenizer-rs zstd compress big.log big.log.zst
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import _cli_compact, _cli_count
+from . import _cli_compact, _cli_count, _cli_zstd
 
-SUBCOMMANDS = [_cli_count, _cli_compact]
+SUBCOMMANDS = [_cli_count, _cli_compact, _cli_zstd]
 
 
 def build_parser() -> argparse.ArgumentParser:

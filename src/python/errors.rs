@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use crate::error::Error;
 
 pyo3::create_exception!(
-    _native,
+    tokenizer_rs,
     CompressionError,
     PyValueError,
     "A zstd payload could not be compressed or decompressed (corrupt, truncated, over the size cap, bad level)."

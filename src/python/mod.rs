@@ -5,6 +5,7 @@
 
 use pyo3::prelude::*;
 
+mod compression;
 mod context_compiler;
 mod conversation;
 mod encoding;
@@ -13,11 +14,15 @@ mod json_value;
 mod messages;
 mod text;
 mod tokens;
+mod zstd_args;
+mod zstd_dict;
+mod zstd_stream;
 
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     errors::register(m)?;
     encoding::register(m)?;
+    compression::register(m)?;
     tokens::register(m)?;
     json_value::register(m)?;
     conversation::register(m)?;
