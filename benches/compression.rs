@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // benches fail loudly
 //! zstd payload benches: ~1 MiB of text through one-shot and streaming compression, batches of
 //! chat-sized messages (sequential vs the pool), and the same messages with a dictionary.
 //!

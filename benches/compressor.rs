@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // benches fail loudly
 //! compress_context and the message accounting on histories of 1,000 and 10,000 messages (the
 //! fixture conversation repeated, every copy's texts and tool call ids made unique), first calls
 //! (history never seen) and next turns (counts remembered); and the JSON estimate against the

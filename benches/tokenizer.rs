@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)] // benches fail loudly
 //! `cargo bench --bench tokenizer`: counting and encoding 10k tokens of English prose on
 //! cl100k_base and o200k_base (with byte throughput), and a batch of short texts.
 

@@ -74,8 +74,11 @@ fn specials(pairs: &[(&str, Rank)]) -> Vec<(String, Rank)> {
     pairs.iter().map(|(s, r)| ((*s).to_owned(), *r)).collect()
 }
 
-/// The definition of a built-in encoding: (pattern, ranks, special tokens in tiktoken's order).
-fn definition(name: &str) -> Option<(&'static str, Table, Vec<(String, Rank)>)> {
+/// A built-in encoding: its pattern, its ranks, its special tokens in tiktoken's order.
+type Definition = (&'static str, Table, Vec<(String, Rank)>);
+
+/// The definition of a built-in encoding.
+fn definition(name: &str) -> Option<Definition> {
     Some(match name {
         "gpt2" | "r50k_base" => (R50K_PAT_STR, Table::R50k, specials(&[(ENDOFTEXT, 50256)])),
         "p50k_base" => (R50K_PAT_STR, Table::P50k, specials(&[(ENDOFTEXT, 50256)])),

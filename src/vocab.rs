@@ -69,7 +69,7 @@ impl Vocab {
     pub fn from_static(bytes: &'static [u8], offsets: &'static [u8]) -> Result<Self> {
         let offsets: Vec<u32> = offsets
             .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]))
+            .filter_map(|c| c.try_into().ok().map(u32::from_le_bytes))
             .collect();
         Self::from_parts(Cow::Borrowed(bytes), offsets)
     }

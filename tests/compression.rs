@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)] // tests fail loudly
 //! The zstd core through its public API: round trips, batches, dictionaries, streaming, and
 //! every kind of bad input ending in `Error::Compression` with a message that says which.
 

@@ -1,3 +1,4 @@
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic, clippy::indexing_slicing)] // tests fail loudly
 //! The conversation layer on the fixtures: messages.json and json_samples.json.
 
 use std::collections::HashSet;

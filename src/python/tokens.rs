@@ -11,7 +11,14 @@ use crate::encoding::Allowed;
 use crate::models::{MODEL_PREFIX_TO_ENCODING, MODEL_TO_ENCODING};
 use crate::tokenizer::{map_batch, resolve};
 
-/// The length of tiktoken's `encode(text, allowed_special="all")` for a model or encoding name.
+/// The number of tokens of `text` for a model (`"gpt-4o"`) or encoding (`"cl100k_base"`):
+/// the length of tiktoken's `encode(text, allowed_special="all")`, so special-token text counts
+/// as that one token. Unknown model -> KeyError; non-str text -> TypeError.
+///
+/// >>> count_tokens("hello world", "gpt-4o")
+/// 2
+/// >>> count_tokens("<|endoftext|>", "cl100k_base")
+/// 1
 #[pyfunction]
 fn count_tokens(py: Python<'_>, text: &Bound<'_, PyAny>, model: &str) -> PyResult<usize> {
     let text = text::text(text, "text")?;
@@ -23,7 +30,10 @@ fn count_tokens(py: Python<'_>, text: &Bound<'_, PyAny>, model: &str) -> PyResul
     }
 }
 
-/// `count_tokens` for each text, in parallel on the thread pool, in input order.
+/// `count_tokens` for each text, in parallel on the thread pool (GIL released), in input order.
+///
+/// >>> count_tokens_batch(["hello world", "hi", ""], "gpt-4o")
+/// [2, 1, 0]
 #[pyfunction]
 fn count_tokens_batch(py: Python<'_>, texts: &Bound<'_, PyAny>, model: &str) -> PyResult<Vec<usize>> {
     let encoding = resolve(model).py()?;
@@ -32,13 +42,22 @@ fn count_tokens_batch(py: Python<'_>, texts: &Bound<'_, PyAny>, model: &str) -> 
     py.detach(|| map_batch(&texts, |t| encoding.count(t, Allowed::All))).py()
 }
 
-/// Replaces the thread pool used by batch calls.
+/// Replaces the thread pool that batch calls run on with one of `num_threads` threads (>= 1).
+/// Callable before or after first use, and again. The default is the environment variable
+/// `TOKENIZER_RS_NUM_THREADS`, else the number of cores.
+///
+/// >>> init_thread_pool(2)
+/// >>> current_num_threads()
+/// 2
 #[pyfunction]
 fn init_thread_pool(num_threads: usize) -> PyResult<()> {
     crate::thread_pool::init_thread_pool(num_threads).py()
 }
 
 /// The number of threads batch calls use.
+///
+/// >>> current_num_threads() >= 1
+/// True
 #[pyfunction]
 fn current_num_threads() -> PyResult<usize> {
     crate::thread_pool::current_num_threads().py()
