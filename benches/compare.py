@@ -90,6 +90,55 @@ def bench_single(count: int) -> list[Row]:
     return rows
 
 
+def other_tokenizers(encoding: str, workdir: str) -> dict[str, Callable[[str], int]]:
+    """Counting functions of the other PyPI tokenizers that are installed (each optional):
+    rs-bpe (github's `bpe`) and fastokens; tokie needs a hub download and is left out."""
+    out: dict[str, Callable[[str], int]] = {}
+    try:
+        from rs_bpe.bpe import openai as rs_bpe_openai
+
+        rs = getattr(rs_bpe_openai, encoding)()
+        out["rs-bpe"] = rs.count
+    except (ImportError, AttributeError):
+        pass
+    try:
+        import fastokens
+
+        from reference import serialize_tiktoken_file
+
+        path = os.path.join(workdir, f"{encoding}.tiktoken")
+        with open(path, "wb") as handle:
+            handle.write(serialize_tiktoken_file(dict(reference(encoding)._mergeable_ranks)))
+        fast = fastokens.Tokenizer.from_tiktoken(path, encoding=encoding)
+        out["fastokens"] = lambda text: len(fast.encode(text).ids)
+    except (ImportError, AttributeError, ValueError):
+        pass
+    return out
+
+
+def bench_others(count: int) -> list[Row]:
+    """Our count against each installed peer on the same distinct slices; the note says whether
+    the peer's counts equalled tiktoken's on every slice."""
+    rows = []
+    with tempfile.TemporaryDirectory() as workdir:
+        for encoding in ["cl100k_base", "o200k_base"]:
+            peers = other_tokenizers(encoding, workdir)
+            ref = reference(encoding)
+            for kind, fixture in KINDS.items():
+                text = (ROOT / "fixtures" / fixture).read_text(encoding="utf-8")
+                slices = slices_of_10k_tokens(text, encoding, count, seed=17)
+                expected = [len(ref.encode(s, allowed_special="all")) for s in slices]
+                for name, peer_count in peers.items():
+                    ours_t, peer_t, exact = [], [], True
+                    for s, n in zip(slices, expected):
+                        ours_t.append(per_10k(time_once(lambda: tokenizer_rs.count_tokens(s, encoding)), n))
+                        peer_t.append(per_10k(time_once(lambda: peer_count(s)), n))
+                        exact = exact and peer_count(s) == n
+                    rows.append(row(f"count 10k tokens {kind} {encoding} vs {name}", ours_t, peer_t, name,
+                                    "ms per 10k tokens; peer " + ("exact" if exact else "NOT exact") + " here"))
+    return rows
+
+
 def bench_batch(repeats: int) -> list[Row]:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -197,6 +246,7 @@ def main() -> None:
     args = parser.parse_args()
     slices, repeats = (5, 2) if args.quick else (20, 5)
     rows = bench_single(slices) + bench_batch(repeats) + bench_worst_case() + bench_cold_start(repeats)
+    rows += bench_others(slices)
     for section in ["compare_conversations", "compare_zstd"]:
         try:
             module = importlib.import_module(section)
