@@ -146,6 +146,32 @@ fn contraction_end(s: &str, i: usize, case_sensitive: bool) -> Option<usize> {
     pair.then_some(i + l1 + l2)
 }
 
+/// The two alternatives cl100k and o200k share after their letter forms: `\p{N}{1,3}`, then
+/// ` ?[^\s\p{L}\p{N}]+` followed by a run of the bytes in `tail` (`[\r\n]*` in cl100k,
+/// `[\r\n/]*` in o200k). Possessive or not makes no difference here: nothing after them can
+/// force a backtrack. None when `c0` starts neither (it is whitespace).
+#[inline]
+fn numbers_or_other(s: &str, i: usize, (c0, l0, k0): (char, usize, u8), tail: &[u8]) -> Option<usize> {
+    if has(k0, NUMBER) {
+        let mut end = i + l0;
+        for _ in 0..2 {
+            match char_at(s, end) {
+                Some((_, len, k)) if has(k, NUMBER) => end += len,
+                _ => break,
+            }
+        }
+        return Some(end);
+    }
+    if c0 == ' ' {
+        if let Some((_, l1, k1)) = char_at(s, i + 1) {
+            if is_other(k1) {
+                return Some(run_bytes(s, run(s, i + 1 + l1, is_other), tail));
+            }
+        }
+    }
+    is_other(k0).then(|| run_bytes(s, run(s, i + l0, is_other), tail))
+}
+
 /// Facts about the whitespace run starting at `i`: its end, the end of its last `\r`/`\n`
 /// (if any), and the start of its last character.
 struct WhitespaceRun {
@@ -226,27 +252,9 @@ fn cl100k_piece_end(s: &str, i: usize) -> usize {
             }
         }
     }
-    // \p{N}{1,3}+
-    if has(k0, NUMBER) {
-        let mut end = i + l0;
-        for _ in 0..2 {
-            match char_at(s, end) {
-                Some((_, len, k)) if has(k, NUMBER) => end += len,
-                _ => break,
-            }
-        }
+    // \p{N}{1,3}+, then ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
+    if let Some(end) = numbers_or_other(s, i, (c0, l0, k0), b"\r\n") {
         return end;
-    }
-    // ` ?[^\s\p{L}\p{N}]++[\r\n]*+`
-    if c0 == ' ' {
-        if let Some((_, l1, k1)) = char_at(s, i + 1) {
-            if is_other(k1) {
-                return run_bytes(s, run(s, i + 1 + l1, is_other), b"\r\n");
-            }
-        }
-    }
-    if is_other(k0) {
-        return run_bytes(s, run(s, i + l0, is_other), b"\r\n");
     }
     // c0 is whitespace.
     let ws = whitespace_run(s, i);
@@ -328,27 +336,9 @@ fn o200k_piece_end(s: &str, i: usize) -> usize {
             return end;
         }
     }
-    // \p{N}{1,3}
-    if has(k0, NUMBER) {
-        let mut end = i + l0;
-        for _ in 0..2 {
-            match char_at(s, end) {
-                Some((_, len, k)) if has(k, NUMBER) => end += len,
-                _ => break,
-            }
-        }
+    // \p{N}{1,3}, then ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
+    if let Some(end) = numbers_or_other(s, i, (c0, l0, k0), b"\r\n/") {
         return end;
-    }
-    // ` ?[^\s\p{L}\p{N}]+[\r\n/]*`
-    if c0 == ' ' {
-        if let Some((_, l1, k1)) = char_at(s, i + 1) {
-            if is_other(k1) {
-                return run_bytes(s, run(s, i + 1 + l1, is_other), b"\r\n/");
-            }
-        }
-    }
-    if is_other(k0) {
-        return run_bytes(s, run(s, i + l0, is_other), b"\r\n/");
     }
     // c0 is whitespace.
     let ws = whitespace_run(s, i);
