@@ -13,11 +13,8 @@ use std::path::Path;
 use tiktoken_rs::CoreBPE;
 
 fn write_tables(out_dir: &Path, name: &str, bpe: &CoreBPE, rank_end: u32) {
-    let special_ids: HashSet<u32> = bpe
-        .special_tokens()
-        .into_iter()
-        .flat_map(|s| bpe.encode_with_special_tokens(s))
-        .collect();
+    let special_ids: HashSet<u32> =
+        bpe.special_tokens().into_iter().flat_map(|s| bpe.encode_with_special_tokens(s)).collect();
     let mut bytes = Vec::new();
     let mut offsets = Vec::new();
     for rank in 0..rank_end {
@@ -25,7 +22,8 @@ fn write_tables(out_dir: &Path, name: &str, bpe: &CoreBPE, rank_end: u32) {
         // A special token's id is a gap in the mergeable ranks (p50k_base has one at 50256):
         // an empty range, which the core reads as "no such mergeable token".
         if !special_ids.contains(&rank) {
-            let token = bpe.decode_bytes(&[rank]).unwrap_or_else(|_| panic!("{name}: no rank {rank}"));
+            let token =
+                bpe.decode_bytes(&[rank]).unwrap_or_else(|_| panic!("{name}: no rank {rank}"));
             bytes.extend_from_slice(&token);
         }
     }
@@ -55,7 +53,8 @@ fn write_class_tables(out_dir: &Path) {
     let mut bits = vec![0u8; 0x11_0000];
     for (pattern, bit) in CLASSES {
         let hir = regex_syntax::Parser::new().parse(pattern).expect("class parses");
-        let regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(class)) = hir.kind()
+        let regex_syntax::hir::HirKind::Class(regex_syntax::hir::Class::Unicode(class)) =
+            hir.kind()
         else {
             panic!("{pattern} is not a Unicode class")
         };

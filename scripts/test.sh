@@ -11,6 +11,9 @@ cargo test --quiet
 if cargo clippy --version >/dev/null 2>&1; then
   cargo clippy --quiet --all-targets -- -D warnings
 fi
+if cargo fmt --version >/dev/null 2>&1; then
+  cargo fmt --check
+fi
 
 status=0
 python3 -m pytest || status=$?

@@ -87,7 +87,8 @@ pub fn merge_by_scan(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
         if let Some(part) = parts.get_mut(i) {
             part.1 = new_rank;
         }
-        if let (Some(r), Some(part)) = (prev_rank, i.checked_sub(1).and_then(|p| parts.get_mut(p))) {
+        if let (Some(r), Some(part)) = (prev_rank, i.checked_sub(1).and_then(|p| parts.get_mut(p)))
+        {
             part.1 = r;
         }
         parts.remove(i + 1);
@@ -167,7 +168,6 @@ pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
     }
     starts
 }
-
 
 #[cfg(test)]
 #[allow(clippy::indexing_slicing)]

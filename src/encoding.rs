@@ -74,8 +74,7 @@ impl CoreEncoding {
             // Longest first, so that a token that is a prefix of another never hides it.
             let mut names: Vec<&String> = special_ids.keys().collect();
             names.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
-            let alternation =
-                names.iter().map(|s| regex::escape(s)).collect::<Vec<_>>().join("|");
+            let alternation = names.iter().map(|s| regex::escape(s)).collect::<Vec<_>>().join("|");
             Some(regex::Regex::new(&alternation).map_err(|e| {
                 Error::InvalidEncoding(format!("special tokens do not compile: {e}"))
             })?)
@@ -154,7 +153,11 @@ impl CoreEncoding {
 
     /// Like [`encode`](Self::encode), also returning how many tokens the last regex piece gave
     /// (0 when the text ends with a special token); `_encode_bytes` needs it.
-    fn encode_with_last_piece(&self, text: &str, allowed: Allowed<'_>) -> Result<(Vec<Rank>, usize)> {
+    fn encode_with_last_piece(
+        &self,
+        text: &str,
+        allowed: Allowed<'_>,
+    ) -> Result<(Vec<Rank>, usize)> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
         let mut last_piece_len = 0;
         for segment in self.segments(text, allowed) {
@@ -217,7 +220,8 @@ impl CoreEncoding {
         // An explicit set may name strings that are not special tokens; tiktoken searches for
         // them too.
         if let Disallowed::Some(set) = disallowed {
-            for extra in set.iter().filter(|s| !s.is_empty() && !self.special_ids.contains_key(*s)) {
+            for extra in set.iter().filter(|s| !s.is_empty() && !self.special_ids.contains_key(*s))
+            {
                 if let Some(at) = text.find(extra.as_str()) {
                     if first.as_ref().is_none_or(|(best, _)| at < *best) {
                         first = Some((at, extra.clone()));
@@ -244,9 +248,7 @@ impl CoreEncoding {
 
     /// The bytes of one token, mergeable or special.
     pub fn token_bytes(&self, rank: Rank) -> Option<&[u8]> {
-        self.vocab
-            .token_bytes(rank)
-            .or_else(|| self.special_bytes.get(&rank).map(Vec::as_slice))
+        self.vocab.token_bytes(rank).or_else(|| self.special_bytes.get(&rank).map(Vec::as_slice))
     }
 
     /// tiktoken's `decode_bytes`: the concatenated bytes of the tokens.

@@ -85,7 +85,12 @@ fn definition(name: &str) -> Option<Definition> {
         "p50k_edit" => (
             R50K_PAT_STR,
             Table::P50k,
-            specials(&[(ENDOFTEXT, 50256), (FIM_PREFIX, 50281), (FIM_MIDDLE, 50282), (FIM_SUFFIX, 50283)]),
+            specials(&[
+                (ENDOFTEXT, 50256),
+                (FIM_PREFIX, 50281),
+                (FIM_MIDDLE, 50282),
+                (FIM_SUFFIX, 50283),
+            ]),
         ),
         "cl100k_base" => (
             CL100K_PAT_STR,

@@ -30,7 +30,8 @@ mod python;
 pub use compression::{compress, decompress, Dictionary};
 pub use compressor::compress_context;
 pub use context_compiler::{
-    compile_context, CompiledBlock, CompiledContext, ContextBlock, ContextBlockKind, ContextCompilerConfig,
+    compile_context, CompiledBlock, CompiledContext, ContextBlock, ContextBlockKind,
+    ContextCompilerConfig,
 };
 pub use encoding::{Allowed, CoreEncoding, Disallowed};
 pub use encodings::{get_encoding, ENCODING_NAMES};
@@ -41,5 +42,7 @@ pub use message_tokens::count_message_tokens;
 pub use models::encoding_name_for_model;
 pub use thread_pool::init_thread_pool;
 pub use tokenizer::{count_tokens, count_tokens_batch, resolve};
-pub use types::{CompressedContext, Content, ContentPart, FunctionCall, ImageDetail, Message, ToolCall};
+pub use types::{
+    CompressedContext, Content, ContentPart, FunctionCall, ImageDetail, Message, ToolCall,
+};
 pub use vocab::{Rank, Vocab};

@@ -11,9 +11,7 @@
 
 use crate::encodings::{CL100K_PAT_STR, O200K_PAT_STR, R50K_PAT_STR};
 use crate::error::{Error, Result};
-use crate::unicode_classes::{
-    class_of, class_of_ascii, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH,
-};
+use crate::unicode_classes::{class_of, class_of_ascii, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
 
 /// How an encoding splits text.
 pub enum Splitter {
@@ -151,7 +149,12 @@ fn contraction_end(s: &str, i: usize, case_sensitive: bool) -> Option<usize> {
 /// `[\r\n/]*` in o200k). Possessive or not makes no difference here: nothing after them can
 /// force a backtrack. None when `c0` starts neither (it is whitespace).
 #[inline]
-fn numbers_or_other(s: &str, i: usize, (c0, l0, k0): (char, usize, u8), tail: &[u8]) -> Option<usize> {
+fn numbers_or_other(
+    s: &str,
+    i: usize,
+    (c0, l0, k0): (char, usize, u8),
+    tail: &[u8],
+) -> Option<usize> {
     if has(k0, NUMBER) {
         let mut end = i + l0;
         for _ in 0..2 {
@@ -209,11 +212,7 @@ fn r50k_piece_end(s: &str, i: usize) -> usize {
     }
     // ` ?X++` for X in letters, numbers, others: the space only if X follows it.
     let after_space = if c0 == ' ' { char_at(s, i + 1).map(|(_, _, k)| k) } else { None };
-    for keep in [
-        (|k: u8| has(k, LETTER)) as fn(u8) -> bool,
-        |k: u8| has(k, NUMBER),
-        is_other,
-    ] {
+    for keep in [(|k: u8| has(k, LETTER)) as fn(u8) -> bool, |k: u8| has(k, NUMBER), is_other] {
         if after_space.is_some_and(keep) {
             return run(s, i + 1, keep);
         }

@@ -55,7 +55,9 @@ fn representatives() -> Vec<char> {
         // First, last and a middle member of each class.
         out.extend([chars[0], chars[chars.len() / 2], chars[chars.len() - 1]]);
     }
-    out.extend("ſKſ’ʼ\u{a0}\u{85}\u{1680}\u{2000}\u{2028}\u{2029}\u{3000}\u{feff}\u{200b}ǅᾈ".chars());
+    out.extend(
+        "ſKſ’ʼ\u{a0}\u{85}\u{1680}\u{2000}\u{2028}\u{2029}\u{3000}\u{feff}\u{200b}ǅᾈ".chars(),
+    );
     out.sort_unstable();
     out.dedup();
     out
@@ -64,7 +66,10 @@ fn representatives() -> Vec<char> {
 #[test]
 fn every_class_in_every_context() {
     let reps = representatives();
-    let contexts = ["{}", "'{}", "{}'s", "a{}", "A{}b", " {}", "  {}x", "{}{}", "\n{}", "{} \n", "1{}2", "{}'LL", "!{}a"];
+    let contexts = [
+        "{}", "'{}", "{}'s", "a{}", "A{}b", " {}", "  {}x", "{}{}", "\n{}", "{} \n", "1{}2",
+        "{}'LL", "!{}a",
+    ];
     for (name, pattern) in PATTERNS {
         let (fast, regex) = (Splitter::new(pattern).unwrap(), Splitter::regex(pattern).unwrap());
         for &c in &reps {
@@ -114,7 +119,8 @@ fn random_strings_split_identically() {
         .unwrap_or(20_000);
     let reps = representatives();
     // Weighted toward what the patterns treat specially.
-    let hot: Vec<char> = " \t\n\r'’/sStTdDmMlLvVrReEſ0123.,!aZ\u{301}\u{a0}\u{3000}".chars().collect();
+    let hot: Vec<char> =
+        " \t\n\r'’/sStTdDmMlLvVrReEſ0123.,!aZ\u{301}\u{a0}\u{3000}".chars().collect();
     let splitters: Vec<_> = PATTERNS
         .iter()
         .map(|(name, p)| (*name, Splitter::new(p).unwrap(), Splitter::regex(p).unwrap()))
@@ -123,7 +129,13 @@ fn random_strings_split_identically() {
     for _ in 0..cases {
         let len = rng.below(24);
         let text: String = (0..len)
-            .map(|_| if rng.below(2) == 0 { hot[rng.below(hot.len())] } else { reps[rng.below(reps.len())] })
+            .map(|_| {
+                if rng.below(2) == 0 {
+                    hot[rng.below(hot.len())]
+                } else {
+                    reps[rng.below(reps.len())]
+                }
+            })
             .collect();
         for (name, fast, regex) in &splitters {
             assert_eq!(pieces(fast, &text), pieces(regex, &text), "{name}: {text:?}");

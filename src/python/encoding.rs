@@ -183,8 +183,13 @@ impl PyCoreEncoding {
         py.detach(|| map_batch(&texts, |t| CoreEncoding::count(self, t, allowed))).py()
     }
 
-    fn decode_bytes<'py>(&self, py: Python<'py>, tokens: Vec<Rank>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = maybe_detach(py, tokens.len() * 4, || CoreEncoding::decode_bytes(self, &tokens));
+    fn decode_bytes<'py>(
+        &self,
+        py: Python<'py>,
+        tokens: Vec<Rank>,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let bytes =
+            maybe_detach(py, tokens.len() * 4, || CoreEncoding::decode_bytes(self, &tokens));
         Ok(PyBytes::new(py, &bytes.py()?))
     }
 
@@ -197,7 +202,10 @@ impl PyCoreEncoding {
             .detach(|| {
                 use rayon::prelude::*;
                 crate::thread_pool::install(|| {
-                    batch.par_iter().map(|t| CoreEncoding::decode_bytes(self, t)).collect::<crate::error::Result<Vec<Vec<u8>>>>()
+                    batch
+                        .par_iter()
+                        .map(|t| CoreEncoding::decode_bytes(self, t))
+                        .collect::<crate::error::Result<Vec<Vec<u8>>>>()
                 })?
             })
             .py()?;
@@ -258,4 +266,3 @@ impl PyCoreEncoding {
 pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyCoreEncoding>()
 }
-

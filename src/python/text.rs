@@ -62,9 +62,7 @@ pub fn special_arg(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<SpecialArg> {
         if s.to_str()? == "all" {
             return Ok(SpecialArg::All);
         }
-        return Err(PyTypeError::new_err(format!(
-            "{what} must be \"all\" or a collection of str"
-        )));
+        return Err(PyTypeError::new_err(format!("{what} must be \"all\" or a collection of str")));
     }
     let mut set = FxHashSet::default();
     for item in obj.try_iter()? {

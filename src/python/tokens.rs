@@ -35,7 +35,11 @@ fn count_tokens(py: Python<'_>, text: &Bound<'_, PyAny>, model: &str) -> PyResul
 /// >>> count_tokens_batch(["hello world", "hi", ""], "gpt-4o")
 /// [2, 1, 0]
 #[pyfunction]
-fn count_tokens_batch(py: Python<'_>, texts: &Bound<'_, PyAny>, model: &str) -> PyResult<Vec<usize>> {
+fn count_tokens_batch(
+    py: Python<'_>,
+    texts: &Bound<'_, PyAny>,
+    model: &str,
+) -> PyResult<Vec<usize>> {
     let encoding = resolve(model).py()?;
     let items = text::sequence(texts, "texts")?;
     let texts = text::texts(&items, "each text")?;
