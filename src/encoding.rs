@@ -1,7 +1,7 @@
 //! One encoding: split pattern, mergeable vocabulary and special tokens, with tiktoken's
 //! encode/count/decode semantics. Everything here is pure Rust and thread-safe (`&self` only).
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -9,6 +9,8 @@ use crate::bpe;
 use crate::error::{Error, Result};
 use crate::splitter::Splitter;
 use crate::vocab::{Rank, Vocab};
+
+mod unstable;
 
 /// Which special tokens `encode`/`count` turn into their ids (tiktoken's `allowed_special`).
 /// Special-token text that is not allowed is encoded as ordinary text; rejecting it
@@ -50,6 +52,8 @@ pub struct CoreEncoding {
     special_bytes: FxHashMap<Rank, Vec<u8>>,
     special_regex: Option<regex::Regex>,
     max_token_value: Rank,
+    /// Mergeable ranks sorted by their bytes, built on first use (`encode_with_unstable`).
+    sorted_ranks: OnceLock<Vec<Rank>>,
 }
 
 impl CoreEncoding {
@@ -92,6 +96,7 @@ impl CoreEncoding {
             special_bytes,
             special_regex,
             max_token_value,
+            sorted_ranks: OnceLock::new(),
         })
     }
 
@@ -153,7 +158,7 @@ impl CoreEncoding {
 
     /// Like [`encode`](Self::encode), also returning how many tokens the last regex piece gave
     /// (0 when the text ends with a special token); `_encode_bytes` needs it.
-    fn encode_with_last_piece(
+    pub(crate) fn encode_with_last_piece(
         &self,
         text: &str,
         allowed: Allowed<'_>,
@@ -278,6 +283,23 @@ impl CoreEncoding {
         out
     }
 
+    /// tiktoken's `_increase_last_piece_token_len`: regex splits around whitespace can move
+    /// when text is appended (cl100k's `\s*[\r\n]` turns "\n" + " " into one piece), so the
+    /// tokens of the last piece are extended back over the all-whitespace tokens before them.
+    fn extend_over_trailing_space(&self, tokens: &[Rank], mut last_len: usize) -> usize {
+        let is_all_space = |rank: Option<&Rank>| {
+            rank.and_then(|r| self.vocab.token_bytes(*r))
+                .is_some_and(|b| b.iter().all(|c| matches!(c, b' ' | b'\n' | b'\t')))
+        };
+        let n = tokens.len();
+        if last_len > 0 && last_len <= n && is_all_space(tokens.get(n - last_len)) {
+            while last_len < n && is_all_space(tokens.get(n - last_len - 1)) {
+                last_len += 1;
+            }
+        }
+        last_len.min(n)
+    }
+
     /// tiktoken's `_encode_bytes`: encode bytes that may end in invalid UTF-8. The valid prefix
     /// is encoded as text; the tokens of its last piece (extended back over trailing whitespace
     /// tokens, where a regex split could move) are re-merged together with the invalid tail.
@@ -288,16 +310,8 @@ impl CoreEncoding {
         };
         let (prefix, tail) = bytes.split_at(valid_up_to);
         let prefix = std::str::from_utf8(prefix).map_err(|e| Error::Regex(e.to_string()))?;
-        let (mut tokens, mut last_len) = self.encode_with_last_piece(prefix, Allowed::None)?;
-        let is_all_space = |rank: Option<&Rank>| {
-            rank.and_then(|r| self.vocab.token_bytes(*r))
-                .is_some_and(|b| b.iter().all(|c| matches!(c, b' ' | b'\n' | b'\t')))
-        };
-        if last_len > 0 && is_all_space(tokens.get(tokens.len() - last_len)) {
-            while last_len < tokens.len() && is_all_space(tokens.get(tokens.len() - last_len - 1)) {
-                last_len += 1;
-            }
-        }
+        let (mut tokens, last_len) = self.encode_with_last_piece(prefix, Allowed::None)?;
+        let last_len = self.extend_over_trailing_space(&tokens, last_len);
         let mut unstable = Vec::new();
         if last_len > 0 {
             let cut = tokens.len() - last_len;

@@ -219,3 +219,22 @@ def test_long_runs_without_whitespace(text: str) -> None:
         expected = ref.encode_ordinary(text)
         assert ours.encode_ordinary(text) == expected
         assert ours.count(text) == len(expected)
+
+
+@pytest.mark.parametrize("name", ["gpt2", "cl100k_base", "o200k_base"])
+def test_encode_with_unstable(name: str) -> None:
+    ours, ref = tokenizer_rs.get_encoding(name), reference(name)
+    for text in ["hello fanta", "hello world ", "x\n\n  ", "The quick br", "日本", "a<|endoftext|>", "12345", "he said \"", ""]:
+        expected_stable, expected_completions = ref.encode_with_unstable(text, allowed_special="all")
+        stable, completions = ours.encode_with_unstable(text, allowed_special="all")
+        assert stable == expected_stable, text
+        assert sorted(map(tuple, completions)) == sorted(map(tuple, expected_completions)), text
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab \n\t'sé日!1")), max_size=12))
+def test_hypothesis_encode_with_unstable(text: str) -> None:
+    ours, ref = tokenizer_rs.get_encoding("cl100k_base"), reference("cl100k_base")
+    expected_stable, expected_completions = ref.encode_with_unstable(text)
+    stable, completions = ours.encode_with_unstable(text)
+    assert stable == expected_stable
+    assert sorted(map(tuple, completions)) == sorted(map(tuple, expected_completions))

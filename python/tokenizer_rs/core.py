@@ -181,6 +181,25 @@ class Encoding:
         """
         return self._core.encode_batch(text, allowed_special, disallowed_special)
 
+    def encode_with_unstable(
+        self,
+        text: str,
+        *,
+        allowed_special: SpecialArg = frozenset(),
+        disallowed_special: DisallowedArg = "all",
+    ) -> tuple[list[int], list[list[int]]]:
+        """Stable tokens of ``text`` and every token sequence its unstable end could continue as
+        (tiktoken's own warning applies: this API should itself be considered unstable).
+        Completions come sorted; tiktoken returns the same set in hash order.
+
+        >>> stable, completions = get_encoding("gpt2").encode_with_unstable("hello fanta")
+        >>> stable
+        [31373]
+        >>> [277, 4910] in completions
+        True
+        """
+        return self._core.encode_with_unstable(text, allowed_special, disallowed_special)
+
     def encode_single_token(self, text_or_bytes: str | bytes) -> int:
         """The id of text or bytes that are exactly one token (special tokens included);
         ``KeyError`` otherwise.

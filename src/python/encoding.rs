@@ -130,6 +130,28 @@ impl PyCoreEncoding {
         maybe_detach(py, text.len(), || self.encode_checked(&text, allowed, disallowed)).py()
     }
 
+    /// tiktoken's `encode_with_unstable`: (stable tokens, possible completions).
+    fn encode_with_unstable(
+        &self,
+        py: Python<'_>,
+        text: &Bound<'_, PyAny>,
+        allowed_special: &Bound<'_, PyAny>,
+        disallowed_special: &Bound<'_, PyAny>,
+    ) -> PyResult<(Vec<Rank>, Vec<Vec<Rank>>)> {
+        let text = text::text(text, "text")?;
+        let allowed_arg = text::special_arg(allowed_special, "allowed_special")?;
+        let disallowed_arg = text::special_arg(disallowed_special, "disallowed_special")?;
+        let allowed = allowed(&allowed_arg);
+        let disallowed = disallowed(&disallowed_arg, allowed);
+        py.detach(|| {
+            if let Some(token) = self.find_disallowed(&text, disallowed) {
+                return Err(crate::error::Error::DisallowedSpecialToken(token));
+            }
+            CoreEncoding::encode_with_unstable(self, &text, allowed)
+        })
+        .py()
+    }
+
     /// The number of tokens `encode(text, allowed_special=...)` returns, with no list built
     /// and no disallowed check (counting never raises on special-token text).
     fn count(
