@@ -123,7 +123,11 @@ impl CoreEncoding {
 
     /// Calls `on_piece` for every piece of `text` (no special-token handling).
     #[inline]
-    fn for_each_piece(&self, text: &str, mut on_piece: impl FnMut(&[u8])) -> Result<()> {
+    fn for_each_piece(
+        &self,
+        text: &str,
+        mut on_piece: impl FnMut(&[u8]) -> Result<()>,
+    ) -> Result<()> {
         self.splitter.for_each_piece(text, |piece| on_piece(piece.as_bytes()))
     }
 
@@ -169,8 +173,9 @@ impl CoreEncoding {
             match segment {
                 Segment::Text(part) => self.for_each_piece(part, |piece| {
                     let before = out.len();
-                    bpe::encode_piece(&self.vocab, piece, &mut out);
+                    bpe::encode_piece(&self.vocab, piece, &mut out)?;
                     last_piece_len = out.len() - before;
+                    Ok(())
                 })?,
                 Segment::Special(rank) => {
                     out.push(rank);
@@ -186,8 +191,10 @@ impl CoreEncoding {
         let mut total = 0usize;
         for segment in self.segments(text, allowed) {
             match segment {
-                Segment::Text(part) => self
-                    .for_each_piece(part, |piece| total += bpe::count_piece(&self.vocab, piece))?,
+                Segment::Text(part) => self.for_each_piece(part, |piece| {
+                    total += bpe::count_piece(&self.vocab, piece)?;
+                    Ok(())
+                })?,
                 Segment::Special(_) => total += 1,
             }
         }
@@ -277,10 +284,10 @@ impl CoreEncoding {
     }
 
     /// tiktoken's `_encode_single_piece`: BPE of raw bytes, no regex split.
-    pub fn encode_single_piece(&self, piece: &[u8]) -> Vec<Rank> {
+    pub fn encode_single_piece(&self, piece: &[u8]) -> Result<Vec<Rank>> {
         let mut out = Vec::new();
-        bpe::encode_piece(&self.vocab, piece, &mut out);
-        out
+        bpe::encode_piece(&self.vocab, piece, &mut out)?;
+        Ok(out)
     }
 
     /// tiktoken's `_increase_last_piece_token_len`: regex splits around whitespace can move
@@ -320,7 +327,7 @@ impl CoreEncoding {
         }
         unstable.extend_from_slice(tail);
         if !unstable.is_empty() {
-            bpe::encode_piece(&self.vocab, &unstable, &mut tokens);
+            bpe::encode_piece(&self.vocab, &unstable, &mut tokens)?;
         }
         Ok(tokens)
     }

@@ -45,11 +45,15 @@ impl Splitter {
 
     /// Calls `on_piece` for every piece of `text`, in order.
     #[inline]
-    pub fn for_each_piece(&self, text: &str, mut on_piece: impl FnMut(&str)) -> Result<()> {
+    pub fn for_each_piece(
+        &self,
+        text: &str,
+        mut on_piece: impl FnMut(&str) -> Result<()>,
+    ) -> Result<()> {
         let end_of: fn(&str, usize) -> usize = match self {
             Splitter::Regex(regex) => {
                 for found in regex.find_iter(text) {
-                    on_piece(found.map_err(|e| Error::Regex(e.to_string()))?.as_str());
+                    on_piece(found.map_err(|e| Error::Regex(e.to_string()))?.as_str())?;
                 }
                 return Ok(());
             }
@@ -62,7 +66,7 @@ impl Splitter {
             // Every scanner consumes at least one character; `max` guards the loop regardless.
             let end = end_of(text, start).max(start + 1);
             match text.get(start..end) {
-                Some(piece) => on_piece(piece),
+                Some(piece) => on_piece(piece)?,
                 None => return Err(Error::Regex(format!("split inside a character at {end}"))),
             }
             start = end;

@@ -13,7 +13,12 @@ const PATTERNS: [(&str, &str); 3] =
 
 fn pieces(splitter: &Splitter, text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    splitter.for_each_piece(text, |p| out.push(p.to_owned())).expect("split");
+    splitter
+        .for_each_piece(text, |p| {
+            out.push(p.to_owned());
+            Ok(())
+        })
+        .expect("split");
     out
 }
 

@@ -34,14 +34,14 @@ impl CoreEncoding {
     }
 
     /// BPE of raw bytes without the whole-piece shortcut (tiktoken's `byte_pair_encode`).
-    fn merge_tokens(&self, piece: &[u8]) -> Vec<Rank> {
-        let starts = bpe::merge(&self.vocab, piece);
+    fn merge_tokens(&self, piece: &[u8]) -> Result<Vec<Rank>> {
+        let starts = bpe::merge(&self.vocab, piece)?;
         let ends = starts.iter().skip(1).copied().chain(std::iter::once(piece.len()));
-        starts
+        Ok(starts
             .iter()
             .zip(ends)
             .filter_map(|(&s, e)| piece.get(s..e).and_then(|b| self.vocab.rank_of(b)))
-            .collect()
+            .collect())
     }
 
     /// (stable tokens, sorted completions): tiktoken's `encode_with_unstable` (which returns the
@@ -79,7 +79,7 @@ impl CoreEncoding {
                 possibility.extend_from_slice(self.vocab.token_bytes(rank).unwrap_or_default());
                 let encoded = match std::str::from_utf8(&possibility) {
                     Ok(s) => self.encode_ordinary(s)?,
-                    Err(_) => self.merge_tokens(&possibility),
+                    Err(_) => self.merge_tokens(&possibility)?,
                 };
                 let mut sequence = Vec::new();
                 let mut covered = 0;
@@ -99,8 +99,8 @@ impl CoreEncoding {
             if let Some((last, size)) = last_char(&unstable) {
                 if unstable.len() > size && last.is_whitespace() {
                     let (body, end) = unstable.split_at(unstable.len() - size);
-                    let mut split = self.merge_tokens(body);
-                    split.extend(self.merge_tokens(end));
+                    let mut split = self.merge_tokens(body)?;
+                    split.extend(self.merge_tokens(end)?);
                     completions.insert(split);
                 }
             }

@@ -247,8 +247,8 @@ impl PyCoreEncoding {
         CoreEncoding::encode_single_token(self, piece).py()
     }
 
-    fn encode_single_piece(&self, piece: &[u8]) -> Vec<Rank> {
-        CoreEncoding::encode_single_piece(self, piece)
+    fn encode_single_piece(&self, piece: &[u8]) -> PyResult<Vec<Rank>> {
+        CoreEncoding::encode_single_piece(self, piece).py()
     }
 
     fn encode_bytes(&self, py: Python<'_>, data: &[u8]) -> PyResult<Vec<Rank>> {
