@@ -4,6 +4,7 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict};
 
@@ -44,6 +45,26 @@ impl PyCoreEncoding {
     }
 }
 
+/// The converted `allowed_special` and `disallowed_special` arguments of one call.
+struct SpecialRules {
+    allowed: SpecialArg,
+    disallowed: SpecialArg,
+}
+
+impl SpecialRules {
+    fn new(allowed: &Bound<'_, PyAny>, disallowed: &Bound<'_, PyAny>) -> PyResult<Self> {
+        Ok(SpecialRules {
+            allowed: text::special_arg(allowed, "allowed_special")?,
+            disallowed: text::special_arg(disallowed, "disallowed_special")?,
+        })
+    }
+
+    fn get(&self) -> (Allowed<'_>, Disallowed<'_>) {
+        let allowed = allowed(&self.allowed);
+        (allowed, disallowed(&self.disallowed, allowed))
+    }
+}
+
 fn allowed(arg: &SpecialArg) -> Allowed<'_> {
     match arg {
         SpecialArg::All => Allowed::All,
@@ -81,12 +102,21 @@ impl PyCoreEncoding {
         special_tokens: &Bound<'_, PyDict>,
     ) -> PyResult<Self> {
         let mut pairs: Vec<(Vec<u8>, Rank)> = Vec::with_capacity(mergeable_ranks.len());
+        let bad = |what: &str, key: &str| {
+            PyTypeError::new_err(format!("{what}: keys must be {key}, values ints in 0..2**32"))
+        };
         for (token, rank) in mergeable_ranks.iter() {
-            pairs.push((token.extract::<Vec<u8>>()?, rank.extract::<Rank>()?));
+            let token = token.cast::<PyBytes>().map_err(|_| bad("mergeable_ranks", "bytes"))?;
+            pairs.push((
+                token.as_bytes().to_vec(),
+                rank.extract::<Rank>().map_err(|_| bad("mergeable_ranks", "bytes"))?,
+            ));
         }
         let mut specials: Vec<(String, Rank)> = Vec::with_capacity(special_tokens.len());
         for (token, rank) in special_tokens.iter() {
-            specials.push((token.extract::<String>()?, rank.extract::<Rank>()?));
+            let token = token.extract::<String>().map_err(|_| bad("special_tokens", "str"))?;
+            specials
+                .push((token, rank.extract::<Rank>().map_err(|_| bad("special_tokens", "str"))?));
         }
         let encoding = py.detach(|| -> crate::error::Result<CoreEncoding> {
             let vocab = Arc::new(Vocab::from_pairs(pairs)?);
@@ -123,10 +153,8 @@ impl PyCoreEncoding {
         disallowed_special: &Bound<'_, PyAny>,
     ) -> PyResult<Vec<Rank>> {
         let text = text::text(text, "text")?;
-        let allowed_arg = text::special_arg(allowed_special, "allowed_special")?;
-        let disallowed_arg = text::special_arg(disallowed_special, "disallowed_special")?;
-        let allowed = allowed(&allowed_arg);
-        let disallowed = disallowed(&disallowed_arg, allowed);
+        let rules = SpecialRules::new(allowed_special, disallowed_special)?;
+        let (allowed, disallowed) = rules.get();
         maybe_detach(py, text.len(), || self.encode_checked(&text, allowed, disallowed)).py()
     }
 
@@ -139,10 +167,8 @@ impl PyCoreEncoding {
         disallowed_special: &Bound<'_, PyAny>,
     ) -> PyResult<(Vec<Rank>, Vec<Vec<Rank>>)> {
         let text = text::text(text, "text")?;
-        let allowed_arg = text::special_arg(allowed_special, "allowed_special")?;
-        let disallowed_arg = text::special_arg(disallowed_special, "disallowed_special")?;
-        let allowed = allowed(&allowed_arg);
-        let disallowed = disallowed(&disallowed_arg, allowed);
+        let rules = SpecialRules::new(allowed_special, disallowed_special)?;
+        let (allowed, disallowed) = rules.get();
         py.detach(|| {
             if let Some(token) = self.find_disallowed(&text, disallowed) {
                 return Err(crate::error::Error::DisallowedSpecialToken(token));
@@ -175,10 +201,8 @@ impl PyCoreEncoding {
     ) -> PyResult<Vec<Vec<Rank>>> {
         let items = text::sequence(texts, "texts")?;
         let texts = text::texts(&items, "each text")?;
-        let allowed_arg = text::special_arg(allowed_special, "allowed_special")?;
-        let disallowed_arg = text::special_arg(disallowed_special, "disallowed_special")?;
-        let allowed = allowed(&allowed_arg);
-        let disallowed = disallowed(&disallowed_arg, allowed);
+        let rules = SpecialRules::new(allowed_special, disallowed_special)?;
+        let (allowed, disallowed) = rules.get();
         py.detach(|| map_batch(&texts, |t| self.encode_checked(t, allowed, disallowed))).py()
     }
 
