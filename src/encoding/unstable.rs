@@ -5,9 +5,9 @@
 
 use std::collections::BTreeSet;
 
-use super::{Allowed, CoreEncoding};
+use super::{Allowed, CoreEncoding, Disallowed};
 use crate::bpe;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::vocab::Rank;
 
 impl CoreEncoding {
@@ -45,12 +45,17 @@ impl CoreEncoding {
     }
 
     /// (stable tokens, sorted completions): tiktoken's `encode_with_unstable` (which returns the
-    /// completions in hash order; the set is the same).
+    /// completions in hash order; the set is the same). Disallowed special-token text raises,
+    /// as in [`encode_checked`](Self::encode_checked).
     pub fn encode_with_unstable(
         &self,
         text: &str,
         allowed: Allowed<'_>,
+        disallowed: Disallowed<'_>,
     ) -> Result<(Vec<Rank>, Vec<Vec<Rank>>)> {
+        if let Some(token) = self.find_disallowed(text, disallowed) {
+            return Err(Error::DisallowedSpecialToken(token));
+        }
         let (mut tokens, last_len) = self.encode_with_last_piece(text, allowed)?;
         if last_len == 0 {
             // The text ends with a special token: nothing is unstable.

@@ -169,13 +169,7 @@ impl PyCoreEncoding {
         let text = text::text(text, "text")?;
         let rules = SpecialRules::new(allowed_special, disallowed_special)?;
         let (allowed, disallowed) = rules.get();
-        py.detach(|| {
-            if let Some(token) = self.find_disallowed(&text, disallowed) {
-                return Err(crate::error::Error::DisallowedSpecialToken(token));
-            }
-            CoreEncoding::encode_with_unstable(self, &text, allowed)
-        })
-        .py()
+        py.detach(|| CoreEncoding::encode_with_unstable(self, &text, allowed, disallowed)).py()
     }
 
     /// The number of tokens `encode(text, allowed_special=...)` returns, with no list built
