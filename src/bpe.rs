@@ -1,13 +1,20 @@
 //! Byte-pair merging of one regex piece, with tiktoken's exact rule: repeatedly join the adjacent
 //! pair of parts whose concatenated bytes have the lowest rank, the leftmost pair on a tie.
 //!
-//! Two implementations of that one rule: a scan for short pieces (cheap, no heap allocation
+//! Three implementations of that one rule: a scan for short pieces (cheap, no heap allocation
 //! beyond one small vector) and a heap with lazy invalidation for long ones, so a megabyte
 //! without whitespace takes O(n log n), not the O(n^2) of the merge that tiktoken-rs vendors.
-//! Both return the start offsets of the final parts; tests check they agree.
+//! Both return the start offsets of the final parts; tests check they agree. Pieces of
+//! [`BACKTRACK_THRESHOLD`] bytes or more use the linear-time backtracking encoder
+//! (`bpe/backtrack.rs`), tested equal to the heap.
+
+mod backtrack;
+mod prefix_index;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
+
+pub(crate) use backtrack::Backtrack;
 
 use crate::error::{Error, Result};
 use crate::vocab::{Rank, Vocab};
@@ -21,11 +28,33 @@ pub const MAX_PIECE_BYTES: usize = u32::MAX as usize - 1;
 /// text (long CJK pieces): 256 was twice as slow as 24..64, where it is flat.
 const HEAP_THRESHOLD: usize = 48;
 
+/// Pieces this long or longer use the backtracking encoder (linear time, 11-18 ns a byte on a
+/// megabyte of one letter or of the alphabet repeated, where the heap took 150-250), when the
+/// vocabulary qualifies. Its tables are built on first use (about 60 ms for cl100k, 150 ms and
+/// 10 MB for o200k), so only a process that meets such a piece pays for them. Below this
+/// length the heap is as fast (measured with 48: no change on multilingual text), and
+/// ordinary text (even long CJK sentences in o200k) rarely reaches it.
+pub const BACKTRACK_THRESHOLD: usize = 1024;
+
+/// The backtracking encoder's tables for `vocab` if `piece` is long enough to use them.
+fn backtrack_for<'v>(vocab: &'v Vocab, piece: &[u8]) -> Option<&'v Backtrack> {
+    if piece.len() >= BACKTRACK_THRESHOLD {
+        vocab.backtrack()
+    } else {
+        None
+    }
+}
+
 /// Appends the tokens of `piece` to `out`.
 pub fn encode_piece(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) -> Result<()> {
     if let Some(rank) = vocab.rank_of(piece) {
         out.push(rank);
         return Ok(());
+    }
+    if let Some(backtrack) = backtrack_for(vocab, piece) {
+        if backtrack.encode(vocab, piece, out) {
+            return Ok(());
+        }
     }
     let starts = merge(vocab, piece)?;
     for (i, &start) in starts.iter().enumerate() {
@@ -42,12 +71,32 @@ pub fn count_piece(vocab: &Vocab, piece: &[u8]) -> Result<usize> {
     if piece.len() <= 1 || vocab.rank_of(piece).is_some() {
         return Ok(usize::from(!piece.is_empty()));
     }
+    if let Some(backtrack) = backtrack_for(vocab, piece) {
+        let mut tokens = Vec::with_capacity(piece.len() / 4);
+        if backtrack.encode(vocab, piece, &mut tokens) {
+            return Ok(tokens.len());
+        }
+    }
     Ok(merge(vocab, piece)?.len())
 }
 
 /// Start offsets of the parts `piece` merges into (every single byte must be a token, as in all
 /// byte-level BPE vocabularies; a custom one without some byte yields the parts it can).
 pub fn merge(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
+    if let Some(backtrack) = backtrack_for(vocab, piece) {
+        let mut tokens = Vec::with_capacity(piece.len() / 4);
+        if backtrack.encode(vocab, piece, &mut tokens) {
+            let mut start = 0;
+            return Ok(tokens
+                .iter()
+                .map(|&t| {
+                    let this = start;
+                    start += vocab.token_bytes(t).map_or(0, <[u8]>::len);
+                    this
+                })
+                .collect());
+        }
+    }
     if piece.len() < HEAP_THRESHOLD {
         Ok(merge_by_scan(vocab, piece))
     } else {
@@ -62,13 +111,27 @@ fn pair_rank(vocab: &Vocab, piece: &[u8], start: usize, end: usize) -> Rank {
 /// The scan: `parts[i] = (start, rank of parts i and i+1 joined)`; find the minimum, join,
 /// update the two ranks around the join. O(n * merges), fine for short pieces.
 pub fn merge_by_scan(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
+    merge_by_scan_below(vocab, piece, Rank::MAX)
+}
+
+/// The scan merge using only tokens of rank below `limit`: the state BPE reaches just before it
+/// would first join two parts into a token of rank `limit` or more.
+pub(crate) fn merge_by_scan_below(vocab: &Vocab, piece: &[u8], limit: Rank) -> Vec<usize> {
+    let pair_rank = |piece: &[u8], start: usize, end: usize| {
+        let rank = pair_rank(vocab, piece, start, end);
+        if rank < limit {
+            rank
+        } else {
+            Rank::MAX
+        }
+    };
     let n = piece.len();
     if n < 2 {
         return if n == 0 { Vec::new() } else { vec![0] };
     }
     // One entry per byte plus a sentinel at n, so parts[i + 1].0 is always the end of part i.
     let mut parts: Vec<(usize, Rank)> = (0..=n)
-        .map(|i| (i, if i + 2 <= n { pair_rank(vocab, piece, i, i + 2) } else { Rank::MAX }))
+        .map(|i| (i, if i + 2 <= n { pair_rank(piece, i, i + 2) } else { Rank::MAX }))
         .collect();
     loop {
         let mut best = (Rank::MAX, 0usize);
@@ -84,11 +147,11 @@ pub fn merge_by_scan(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
         // After removing parts[i + 1], part i runs to parts[i + 2]; its pair ends at parts[i + 3].
         let start_of = |k: usize| parts.get(k).map(|p| p.0);
         let new_rank = match (start_of(i), start_of(i + 3)) {
-            (Some(s), Some(e)) => pair_rank(vocab, piece, s, e),
+            (Some(s), Some(e)) => pair_rank(piece, s, e),
             _ => Rank::MAX,
         };
         let prev_rank = match (i.checked_sub(1).and_then(start_of), start_of(i + 2)) {
-            (Some(s), Some(e)) => Some(pair_rank(vocab, piece, s, e)),
+            (Some(s), Some(e)) => Some(pair_rank(piece, s, e)),
             _ => None,
         };
         if let Some(part) = parts.get_mut(i) {

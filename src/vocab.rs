@@ -8,11 +8,13 @@
 //! owned vectors.
 
 use std::borrow::Cow;
+use std::sync::OnceLock;
 
 use hashbrown::HashTable;
 use rustc_hash::FxBuildHasher;
 use std::hash::BuildHasher;
 
+use crate::bpe::Backtrack;
 use crate::error::{Error, Result};
 
 /// A token's id.
@@ -34,6 +36,9 @@ pub struct Vocab {
     short: Vec<Rank>,
     hasher: FxBuildHasher,
     len: usize,
+    /// Tables of the linear-time merge for long pieces, built on first use (`None` if this
+    /// vocabulary does not qualify for it).
+    backtrack: OnceLock<Option<Backtrack>>,
 }
 
 #[derive(Clone, Copy)]
@@ -135,7 +140,7 @@ impl Vocab {
                 hasher.hash_one(slice_of(&bytes, &offsets, e.rank).unwrap_or_default())
             });
         }
-        Ok(Vocab { bytes, offsets, table, short, hasher, len })
+        Ok(Vocab { bytes, offsets, table, short, hasher, len, backtrack: OnceLock::new() })
     }
 
     /// The rank of exactly these bytes, if they are one token.
@@ -160,6 +165,11 @@ impl Vocab {
     #[inline]
     pub fn token_bytes(&self, rank: Rank) -> Option<&[u8]> {
         slice_of(&self.bytes, &self.offsets, rank)
+    }
+
+    /// The linear-time merge's tables, built on the first call.
+    pub(crate) fn backtrack(&self) -> Option<&Backtrack> {
+        self.backtrack.get_or_init(|| Backtrack::build(self)).as_ref()
     }
 
     /// How many tokens there are.

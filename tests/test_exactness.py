@@ -211,7 +211,10 @@ def test_lone_surrogates_like_tiktoken() -> None:
             assert tokenizer_rs.count_tokens(text, name) == ours.count(text)
 
 
-@pytest.mark.parametrize("text", ["x" * 1_000_000, "ab" * 300_000, "\u4e00" * 200_000, "1" * 500_000])
+@pytest.mark.parametrize(
+    "text",
+    ["x" * 1_000_000, "ab" * 300_000, "\u4e00" * 200_000, "1" * 500_000, "abcdefghijklmnopqrstuvwxyz" * 40_000],
+)
 def test_long_runs_without_whitespace(text: str) -> None:
     # The merge that tiktoken-rs vendors is quadratic here; ours must finish (and match).
     for name in ["cl100k_base", "o200k_base"]:
@@ -238,3 +241,34 @@ def test_hypothesis_encode_with_unstable(text: str) -> None:
     stable, completions = ours.encode_with_unstable(text)
     assert stable == expected_stable
     assert sorted(map(tuple, completions)) == sorted(map(tuple, expected_completions))
+
+
+# Pieces of 1 KB or more without a split point go to the backtracking encoder (src/bpe/backtrack.rs):
+# letters only (one piece in every pattern), drawn from small alphabets so tokens of every length
+# form, with a rare intruder letter, then cut or repeated to at least 1,024 bytes.
+LETTER_UNITS = st.sampled_from(
+    ["a", "b", "e", "x", "th", "ing", "Q", "ß", "é", "ж", "λ", "ا", "ह", "ก", "的", "是", "ア", "한", "ǅ"]
+)
+
+
+@given(st.lists(LETTER_UNITS, min_size=1, max_size=40), st.integers(min_value=1024, max_value=6000))
+def test_hypothesis_long_pieces(units: list[str], size: int) -> None:
+    text = "".join(units)
+    text = (text * (size // len(text.encode()) + 1))[: max(size // 2, 512)]
+    while len(text.encode()) < 1024:
+        text += text
+    for name in ["r50k_base", "cl100k_base", "o200k_base"]:
+        ours, ref = tokenizer_rs.get_encoding(name), reference(name)
+        expected = ref.encode_ordinary(text)
+        assert ours.encode_ordinary(text) == expected
+        assert ours.count(text) == len(expected)
+
+
+@given(st.lists(LETTER_UNITS, min_size=300, max_size=1500))
+def test_hypothesis_long_random_letter_pieces(units: list[str]) -> None:
+    text = "".join(units)
+    while len(text.encode()) < 1024:
+        text += text[::-1]
+    for name in ["cl100k_base", "o200k_base"]:
+        ours, ref = tokenizer_rs.get_encoding(name), reference(name)
+        assert ours.encode_ordinary(text) == ref.encode_ordinary(text)
