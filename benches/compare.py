@@ -2,7 +2,18 @@
 inputs in one process, reported as ratios (peer time / our time; > 1 means we are faster).
 
     python benches/compare.py            # full run (a few minutes)
-    python benches/compare.py --quick    # fewer repeats, for a smoke test
+    python benches/compare.py --quick    # fewer chunks and repeats, for a smoke test
+
+Inputs are real text from the bench corpus, fixtures/bench/{english,code,multilingual}.txt
+(sources in fixtures/README.md; remade by benches/make_corpus.py). Each file is cut, per
+encoding, into consecutive non-overlapping chunks of ~10,000 tokens (at line ends; lines counted
+by tiktoken, so our library never sees the text before it is timed), shuffled with a fixed seed,
+and handed out from one pool per (file, encoding): count, encode and the other tokenizers each
+draw fresh chunks, so our library is timed on any chunk at most once in a run, as is each peer,
+with the order of the libraries alternating from chunk to chunk. No input is repeated, so a cache
+of whole inputs cannot flatter a figure; a run that needs more chunks than the corpus has stops
+with an error instead of reusing one. The batch rows take distinct lines of the corpus, a fresh
+batch for each timing of ours; the worst cases are timed against the first 1 MB of english.txt.
 
 PyPI tiktoken is built offline from our hash-checked ranks (tests/reference.py). Cold start and
 peak memory are measured in fresh subprocesses, tiktoken reading its usual on-disk cache.
@@ -13,6 +24,7 @@ when they are present.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib
 import os
 import random
@@ -22,7 +34,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
@@ -32,61 +44,115 @@ import tokenizer_rs  # noqa: E402
 from reference import fill_tiktoken_cache, reference  # noqa: E402
 
 Row = dict[str, Any]
-KINDS = {"english": "large_text.txt", "code": "code.txt", "multilingual": "multilingual.txt"}
+BENCH = ROOT / "fixtures" / "bench"
+KINDS = {"english": "english.txt", "code": "code.txt", "multilingual": "multilingual.txt"}
+ENCODINGS = ["cl100k_base", "o200k_base"]
+CHUNK_TOKENS = 10_000
+SEED = 20_250_520
 
 
-def slices_of_10k_tokens(text: str, encoding: str, count: int, seed: int) -> list[str]:
-    """`count` distinct inputs of about 10,000 tokens, each starting at a different line of
-    `text` (wrapping around), so no input is seen twice."""
-    lines = text.splitlines(keepends=True)
-    rng = random.Random(seed)
-    starts = rng.sample(range(len(lines)), min(count, len(lines)))
-    enc = tokenizer_rs.get_encoding(encoding)
-    per_line = [max(1, enc.count(line)) for line in lines]
-    out = []
-    for start in starts:
-        parts, tokens, i = [], 0, start
-        while tokens < 10_000:
-            parts.append(lines[i % len(lines)])
-            tokens += per_line[i % len(lines)]
-            i += 1
-        out.append("".join(parts))
+def chunks_of_10k_tokens(text: str, count: Callable[[str], int]) -> list[str]:
+    """`text` cut into consecutive, non-overlapping chunks at line ends, each ending at the
+    first line end where the chunk reaches 10,000 tokens (lines counted one by one with
+    `count`); the short remainder at the end is left out."""
+    chunks, parts, tokens = [], [], 0
+    for line in text.splitlines(keepends=True):
+        parts.append(line)
+        tokens += count(line)
+        if tokens >= CHUNK_TOKENS:
+            chunks.append("".join(parts))
+            parts, tokens = [], 0
+    return chunks
+
+
+class ChunkPool:
+    """The ~10k-token chunks of each bench file, per encoding, shuffled with a fixed seed and
+    handed out once each: whoever takes chunks gets ones no one has taken before in this run."""
+
+    def __init__(self) -> None:
+        self.left: dict[tuple[str, str], list[tuple[str, int]]] = {}
+        self.total: dict[tuple[str, str], int] = {}
+
+    def take(self, kind: str, encoding: str, count: int) -> list[tuple[str, int]]:
+        """`count` fresh (chunk, its exact token count) pairs of `kind` for `encoding`."""
+        key = (kind, encoding)
+        if key not in self.left:
+            ref = reference(encoding)
+            text = (BENCH / KINDS[kind]).read_text(encoding="utf-8")
+            chunks = chunks_of_10k_tokens(text, lambda line: len(ref.encode(line, allowed_special="all")))
+            random.Random(f"{SEED} {kind} {encoding}").shuffle(chunks)
+            self.left[key] = [(c, len(ref.encode(c, allowed_special="all"))) for c in chunks]
+            self.total[key] = len(chunks)
+        left = self.left[key]
+        if count > len(left):
+            raise RuntimeError(
+                f"fixtures/bench/{KINDS[kind]} gives {self.total[key]} chunks of 10k {encoding} "
+                f"tokens and {len(left)} are left, but {count} more are needed: a chunk is never "
+                "timed twice, so run fewer (--quick) or grow the corpus (benches/make_corpus.py)")
+        self.left[key] = left[count:]
+        return left[:count]
+
+
+def distinct_lines(count: int) -> list[str]:
+    """Distinct non-blank lines of the bench corpus, from all three files, shuffled (fixed seed);
+    `count` of them or an error if the corpus has fewer."""
+    seen: dict[str, None] = {}
+    for fixture in KINDS.values():
+        for line in (BENCH / fixture).read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                seen[line] = None
+    lines = list(seen)
+    if count > len(lines):
+        raise RuntimeError(f"the bench corpus has {len(lines):,} distinct lines, {count:,} are needed")
+    random.Random(SEED).shuffle(lines)
+    return lines[:count]
+
+
+def in_turn(i: int, calls: Sequence[Callable[[], object]]) -> list[tuple[float, object]]:
+    """Each call timed once, in rotating order (the first call goes first for i = 0, the second
+    for i = 1, ...); (seconds, result) in the order of `calls`."""
+    k = i % len(calls)
+    out: list[tuple[float, object]] = [(0.0, None)] * len(calls)
+    for j in list(range(k, len(calls))) + list(range(k)):
+        out[j] = timed(calls[j])
     return out
 
 
-def time_once(fn: Callable[[], object]) -> float:
+def timed(fn: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
     result = fn()
-    elapsed = time.perf_counter() - start
-    del result  # freeing the result is not part of the call being measured
-    return elapsed
+    return time.perf_counter() - start, result  # freeing the result is not part of the call
+
+
+def time_once(fn: Callable[[], object]) -> float:
+    return timed(fn)[0]
 
 
 def per_10k(seconds: float, tokens: int) -> float:
     return seconds * 10_000 / tokens
 
 
-def bench_single(count: int) -> list[Row]:
+def bench_single(pool: ChunkPool, count: int) -> list[Row]:
     rows = []
-    for kind, fixture in KINDS.items():
-        text = (ROOT / "fixtures" / fixture).read_text(encoding="utf-8")
-        for encoding in ["cl100k_base", "o200k_base"]:
+    for kind in KINDS:
+        for encoding in ENCODINGS:
             ours, peer = tokenizer_rs.get_encoding(encoding), reference(encoding)
             ours.count("warm up"), peer.encode("warm up")
             for op in ["count", "encode"]:
                 ours_t, peer_t = [], []
-                for s in slices_of_10k_tokens(text, encoding, count, seed=hash((kind, op)) & 0xFFFF):
-                    n = len(peer.encode(s, allowed_special="all"))
-                    # Each slice is new to both libraries: alternate who goes first.
+                for i, (s, n) in enumerate(pool.take(kind, encoding, count)):
+                    ours_fn: Callable[[], object]
                     if op == "count":
                         ours_fn = lambda: tokenizer_rs.count_tokens(s, encoding)  # noqa: E731
                     else:
                         ours_fn = lambda: ours.encode(s, allowed_special="all")  # noqa: E731
                     peer_fn = lambda: len(peer.encode(s, allowed_special="all"))  # noqa: E731
-                    ours_t.append(per_10k(time_once(ours_fn), n))
-                    peer_t.append(per_10k(time_once(peer_fn), n))
+                    # Each chunk is new to both libraries: alternate who goes first.
+                    (ours_s, _), (peer_s, _) = in_turn(i, [ours_fn, peer_fn])
+                    ours_t.append(per_10k(ours_s, n))
+                    peer_t.append(per_10k(peer_s, n))
                 rows.append(row(f"{op} 10k tokens {kind} {encoding}", ours_t, peer_t, "tiktoken",
-                                "ms per 10k tokens, median over distinct slices"))
+                                "ms per 10k tokens, median over distinct chunks"))
     return rows
 
 
@@ -116,58 +182,68 @@ def other_tokenizers(encoding: str, workdir: str) -> dict[str, Callable[[str], i
     return out
 
 
-def bench_others(count: int) -> list[Row]:
-    """Our count against each installed peer on the same distinct slices; the note says whether
-    the peer's counts equalled tiktoken's on every slice."""
+def bench_others(pool: ChunkPool, count: int) -> list[Row]:
+    """Our count against each installed peer on the same fresh chunks (ours and each peer count
+    each chunk once, in rotating order); the note says whether the peer's counts equalled
+    tiktoken's on every chunk."""
     rows = []
     with tempfile.TemporaryDirectory() as workdir:
-        for encoding in ["cl100k_base", "o200k_base"]:
+        for encoding in ENCODINGS:
             peers = other_tokenizers(encoding, workdir)
-            ref = reference(encoding)
-            for kind, fixture in KINDS.items():
-                text = (ROOT / "fixtures" / fixture).read_text(encoding="utf-8")
-                slices = slices_of_10k_tokens(text, encoding, count, seed=17)
-                expected = [len(ref.encode(s, allowed_special="all")) for s in slices]
-                for name, peer_count in peers.items():
-                    ours_t, peer_t, exact = [], [], True
-                    for s, n in zip(slices, expected):
-                        ours_t.append(per_10k(time_once(lambda: tokenizer_rs.count_tokens(s, encoding)), n))
-                        peer_t.append(per_10k(time_once(lambda: peer_count(s)), n))
-                        exact = exact and peer_count(s) == n
-                    rows.append(row(f"count 10k tokens {kind} {encoding} vs {name}", ours_t, peer_t, name,
-                                    "ms per 10k tokens; peer " + ("exact" if exact else "NOT exact") + " here"))
+            if not peers:
+                continue
+            names = list(peers)
+            for kind in KINDS:
+                ours_t: list[float] = []
+                peer_t: dict[str, list[float]] = {name: [] for name in names}
+                exact = dict.fromkeys(names, True)
+                for i, (s, n) in enumerate(pool.take(kind, encoding, count)):
+                    calls = [lambda: tokenizer_rs.count_tokens(s, encoding)]
+                    calls += [functools.partial(peers[name], s) for name in names]
+                    (ours_s, _), *theirs = in_turn(i, calls)
+                    ours_t.append(per_10k(ours_s, n))
+                    for name, (seconds, peer_n) in zip(names, theirs):
+                        peer_t[name].append(per_10k(seconds, n))
+                        exact[name] = exact[name] and peer_n == n
+                for name in names:
+                    rows.append(row(f"count 10k tokens {kind} {encoding} vs {name}", ours_t, peer_t[name], name,
+                                    "ms per 10k tokens; peer " + ("exact" if exact[name] else "NOT exact") + " here"))
     return rows
 
 
-def bench_batch(repeats: int) -> list[Row]:
+def bench_batch() -> list[Row]:
+    """20,000 distinct lines of the corpus, counted as one batch. Ours sees every text once:
+    count_tokens_batch gets one batch, the loop of count_tokens another (tiktoken times its loop
+    and its encode_batch on the first; it keeps no cache)."""
     from concurrent.futures import ThreadPoolExecutor
 
-    lines = []
-    for fixture in KINDS.values():
-        lines += [l for l in (ROOT / "fixtures" / fixture).read_text(encoding="utf-8").splitlines() if l.strip()]
-    texts = [lines[i % len(lines)] + f" #{i}" for i in range(20_000)]  # distinct short texts
+    lines = distinct_lines(40_000)
+    texts, loop_texts = lines[:20_000], lines[20_000:]
     peer = reference("o200k_base")
-    ours_t, loop_t, pool_t = [], [], []
-    with ThreadPoolExecutor(os.cpu_count() or 2) as pool:
-        for _ in range(repeats):
-            ours_t.append(time_once(lambda: tokenizer_rs.count_tokens_batch(texts, "o200k_base")))
-            loop_t.append(time_once(lambda: [len(peer.encode(t, allowed_special="all")) for t in texts]))
-            pool_t.append(time_once(lambda: [len(t) for t in peer.encode_batch(
-                texts, allowed_special="all", num_threads=os.cpu_count() or 2)]))
-            pool.submit(lambda: None).result()
-    best_peer = min(statistics.median(loop_t), statistics.median(pool_t))
-    best_name = "loop" if statistics.median(loop_t) <= statistics.median(pool_t) else "encode_batch"
+    threads = os.cpu_count() or 2
+    # Warm up (thread pools started) on texts that are not in the corpus.
+    warm = [f"warm up {i}" for i in range(1_000)]
+    tokenizer_rs.count_tokens_batch(warm, "o200k_base"), peer.encode_batch(warm, num_threads=threads)
+    with ThreadPoolExecutor(threads) as pool:
+        pool.submit(lambda: None).result()
+        (ours, _), (loop, _), (batch, _) = in_turn(0, [
+            lambda: tokenizer_rs.count_tokens_batch(texts, "o200k_base"),
+            lambda: [len(peer.encode(t, allowed_special="all")) for t in texts],
+            lambda: [len(t) for t in peer.encode_batch(texts, allowed_special="all", num_threads=threads)],
+        ])
+    best_name = "loop" if loop <= batch else "encode_batch"
+    ours_loop = time_once(lambda: [tokenizer_rs.count_tokens(t, "o200k_base") for t in loop_texts])
+    tokens = [sum(len(peer.encode(t, allowed_special="all")) for t in group) for group in (texts, loop_texts)]
     return [
-        row("count_tokens_batch 20,000 short texts o200k", ours_t, [best_peer], f"tiktoken best ({best_name})", "ms per batch"),
-        row("  ...vs a loop of count_tokens", ours_t,
-            [time_once(lambda: [tokenizer_rs.count_tokens(t, "o200k_base") for t in texts])],
-            "tokenizer_rs loop", "ms per batch"),
+        row("count_tokens_batch 20,000 short texts o200k", [ours], [min(loop, batch)],
+            f"tiktoken best ({best_name})", f"ms per batch, timed once: distinct corpus lines, {tokens[0]:,} tokens"),
+        row("  ...vs a loop of count_tokens", [ours], [ours_loop], "tokenizer_rs loop",
+            f"ms per batch; the loop on 20,000 other lines, {tokens[1]:,} tokens"),
     ]
 
 
 def bench_worst_case() -> list[Row]:
-    prose = (ROOT / "fixtures" / "large_text.txt").read_text(encoding="utf-8")
-    prose_1mb = (prose * (1_000_000 // len(prose) + 1))[:1_000_000]
+    prose_1mb = (BENCH / "english.txt").read_text(encoding="utf-8")[:1_000_000]
     peer = reference("cl100k_base")
     rows = []
     base_ours = time_once(lambda: tokenizer_rs.count_tokens(prose_1mb, "cl100k_base"))
@@ -242,11 +318,14 @@ def print_table(rows: list[Row]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats")
+    parser.add_argument("--quick", action="store_true", help="fewer chunks and repeats")
     args = parser.parse_args()
-    slices, repeats = (5, 2) if args.quick else (20, 5)
-    rows = bench_single(slices) + bench_batch(repeats) + bench_worst_case() + bench_cold_start(repeats)
-    rows += bench_others(slices)
+    # Chunks per (file, encoding) and row: count, encode and the other tokenizers each take
+    # this many fresh ones, 3 x 10 of the 32 or more each file gives.
+    chunks, repeats = (4, 2) if args.quick else (10, 5)
+    pool = ChunkPool()
+    rows = bench_single(pool, chunks) + bench_batch() + bench_worst_case() + bench_cold_start(repeats)
+    rows += bench_others(pool, chunks)
     for section in ["compare_conversations", "compare_zstd"]:
         try:
             module = importlib.import_module(section)
