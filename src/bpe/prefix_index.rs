@@ -109,35 +109,31 @@ impl PrefixIndex {
     /// The longest token that `text` starts with.
     #[inline]
     pub(crate) fn longest_at(&self, vocab: &Vocab, text: &[u8]) -> Option<Rank> {
-        let mut key = self.seed;
-        let mut best = None;
-        for (i, &byte) in text.iter().take(self.max_token_len).enumerate() {
-            key = extend(key, byte);
-            match self.table.find(spread(key), |e| e.key == key) {
-                None => break,
-                Some(e) if e.rank != NOT_A_TOKEN => best = Some((e.rank, i + 1)),
-                Some(_) => {}
-            }
-        }
-        let (rank, len) = best?;
+        let (rank, len) = self.walk(vocab, text, false)?;
         if vocab.token_bytes(rank) == text.get(..len) {
             Some(rank)
         } else {
-            self.longest_at_checked(vocab, text)
+            // The rare text whose hash walk ended on a token it does not actually start with.
+            self.walk(vocab, text, true).map(|(rank, _)| rank)
         }
     }
 
-    /// The same walk, comparing bytes at every candidate: for the rare text whose hash walk
-    /// ended on a token it does not actually start with.
-    #[cold]
-    fn longest_at_checked(&self, vocab: &Vocab, text: &[u8]) -> Option<Rank> {
+    /// The walk: the last token seen and its length, comparing the bytes of every candidate
+    /// only if `compare_bytes`.
+    #[inline]
+    fn walk(&self, vocab: &Vocab, text: &[u8], compare_bytes: bool) -> Option<(Rank, usize)> {
         let mut key = self.seed;
         let mut best = None;
         for (i, &byte) in text.iter().take(self.max_token_len).enumerate() {
             key = extend(key, byte);
             match self.table.find(spread(key), |e| e.key == key) {
                 None => break,
-                Some(e) if vocab.token_bytes(e.rank) == text.get(..=i) => best = Some(e.rank),
+                Some(e)
+                    if e.rank != NOT_A_TOKEN
+                        && (!compare_bytes || vocab.token_bytes(e.rank) == text.get(..=i)) =>
+                {
+                    best = Some((e.rank, i + 1));
+                }
                 Some(_) => {}
             }
         }
