@@ -17,7 +17,7 @@ use std::collections::BinaryHeap;
 pub(crate) use backtrack::Backtrack;
 
 use crate::error::{Error, Result};
-use crate::vocab::{Rank, Vocab};
+use crate::vocab::{Probe, Rank, Vocab};
 
 /// The longest piece BPE takes: offsets are u32 in the heap merge. A piece this long (4 GiB
 /// without a single split point) would need far more memory for the merge than any machine
@@ -47,7 +47,18 @@ fn backtrack_for<'v>(vocab: &'v Vocab, piece: &[u8]) -> Option<&'v Backtrack> {
 
 /// Appends the tokens of `piece` to `out`.
 pub fn encode_piece(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) -> Result<()> {
-    if let Some(rank) = vocab.rank_of(piece) {
+    encode_piece_prefetched(vocab, piece, None, out)
+}
+
+/// [`encode_piece`] with the probe of an earlier `vocab.prefetch(piece)`, if any.
+#[inline(always)]
+pub(crate) fn encode_piece_prefetched(
+    vocab: &Vocab,
+    piece: &[u8],
+    probe: Option<&Probe>,
+    out: &mut Vec<Rank>,
+) -> Result<()> {
+    if let Some(rank) = vocab.rank_of_prefetched(piece, probe) {
         out.push(rank);
         return Ok(());
     }
@@ -68,7 +79,17 @@ pub fn encode_piece(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) -> Result<
 
 /// The number of tokens of `piece`, without building them.
 pub fn count_piece(vocab: &Vocab, piece: &[u8]) -> Result<usize> {
-    if piece.len() <= 1 || vocab.rank_of(piece).is_some() {
+    count_piece_prefetched(vocab, piece, None)
+}
+
+/// [`count_piece`] with the probe of an earlier `vocab.prefetch(piece)`, if any.
+#[inline(always)]
+pub(crate) fn count_piece_prefetched(
+    vocab: &Vocab,
+    piece: &[u8],
+    probe: Option<&Probe>,
+) -> Result<usize> {
+    if piece.len() <= 1 || vocab.rank_of_prefetched(piece, probe).is_some() {
         return Ok(usize::from(!piece.is_empty()));
     }
     if let Some(backtrack) = backtrack_for(vocab, piece) {
@@ -97,10 +118,36 @@ pub fn merge(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
                 .collect());
         }
     }
+    prefetch_char_windows(vocab, piece);
     if piece.len() < HEAP_THRESHOLD {
         Ok(merge_by_scan(vocab, piece))
     } else {
         merge_by_heap(vocab, piece)
+    }
+}
+
+/// Prefetches the table lines of every run of 1 to 3 whole characters (of 3 bytes or more) in
+/// `piece`: most lookups of a merge are of such runs, and each one would otherwise wait for
+/// memory in turn, since which pair is looked up next depends on the ranks found before.
+fn prefetch_char_windows(vocab: &Vocab, piece: &[u8]) {
+    let is_start = |i: usize| piece.get(i).is_none_or(|&b| b & 0xC0 != 0x80);
+    let mut ends = [0usize; 3];
+    let mut start = 0;
+    while start < piece.len() {
+        let mut end = start;
+        for slot in &mut ends {
+            end += 1;
+            while end < piece.len() && !is_start(end) {
+                end += 1;
+            }
+            *slot = end.min(piece.len());
+        }
+        for &end in &ends {
+            if let Some(window) = piece.get(start..end).filter(|w| w.len() >= 3) {
+                vocab.prefetch(window);
+            }
+        }
+        start = ends[0];
     }
 }
 

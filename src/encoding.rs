@@ -8,9 +8,12 @@ use rustc_hash::{FxHashMap, FxHashSet};
 use crate::bpe;
 use crate::error::{Error, Result};
 use crate::splitter::Splitter;
-use crate::vocab::{Rank, Vocab};
+use crate::vocab::{Probe, Rank, Vocab};
 
+mod lookahead;
 mod unstable;
+
+use lookahead::Lookahead;
 
 /// Which special tokens `encode`/`count` turn into their ids (tiktoken's `allowed_special`).
 /// Special-token text that is not allowed is encoded as ordinary text; rejecting it
@@ -123,10 +126,10 @@ impl CoreEncoding {
 
     /// Calls `on_piece` for every piece of `text` (no special-token handling).
     #[inline]
-    fn for_each_piece(
+    fn for_each_piece<'t>(
         &self,
-        text: &str,
-        mut on_piece: impl FnMut(&[u8]) -> Result<()>,
+        text: &'t str,
+        mut on_piece: impl FnMut(&'t [u8]) -> Result<()>,
     ) -> Result<()> {
         self.splitter.for_each_piece(text, |piece| on_piece(piece.as_bytes()))
     }
@@ -171,12 +174,23 @@ impl CoreEncoding {
         let mut last_piece_len = 0;
         for segment in self.segments(text, allowed) {
             match segment {
-                Segment::Text(part) => self.for_each_piece(part, |piece| {
-                    let before = out.len();
-                    bpe::encode_piece(&self.vocab, piece, &mut out)?;
-                    last_piece_len = out.len() - before;
-                    Ok(())
-                })?,
+                Segment::Text(part) => {
+                    let vocab = &self.vocab;
+                    let mut queue = Lookahead::new();
+                    let mut encode = |piece: &[u8], probe: Option<Probe>| {
+                        let before = out.len();
+                        bpe::encode_piece_prefetched(vocab, piece, probe.as_ref(), &mut out)?;
+                        last_piece_len = out.len() - before;
+                        Ok::<(), Error>(())
+                    };
+                    self.for_each_piece(part, |piece| match queue.push(vocab, piece) {
+                        Some((piece, probe)) => encode(piece, probe),
+                        None => Ok(()),
+                    })?;
+                    while let Some((piece, probe)) = queue.pop() {
+                        encode(piece, probe)?;
+                    }
+                }
                 Segment::Special(rank) => {
                     out.push(rank);
                     last_piece_len = 0;
@@ -191,10 +205,19 @@ impl CoreEncoding {
         let mut total = 0usize;
         for segment in self.segments(text, allowed) {
             match segment {
-                Segment::Text(part) => self.for_each_piece(part, |piece| {
-                    total += bpe::count_piece(&self.vocab, piece)?;
-                    Ok(())
-                })?,
+                Segment::Text(part) => {
+                    let vocab = &self.vocab;
+                    let mut queue = Lookahead::new();
+                    self.for_each_piece(part, |piece| {
+                        if let Some((piece, probe)) = queue.push(vocab, piece) {
+                            total += bpe::count_piece_prefetched(vocab, piece, probe.as_ref())?;
+                        }
+                        Ok(())
+                    })?;
+                    while let Some((piece, probe)) = queue.pop() {
+                        total += bpe::count_piece_prefetched(vocab, piece, probe.as_ref())?;
+                    }
+                }
                 Segment::Special(_) => total += 1,
             }
         }

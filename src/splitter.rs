@@ -45,10 +45,10 @@ impl Splitter {
 
     /// Calls `on_piece` for every piece of `text`, in order.
     #[inline]
-    pub fn for_each_piece(
+    pub fn for_each_piece<'t>(
         &self,
-        text: &str,
-        mut on_piece: impl FnMut(&str) -> Result<()>,
+        text: &'t str,
+        mut on_piece: impl FnMut(&'t str) -> Result<()>,
     ) -> Result<()> {
         let end_of: fn(&str, usize) -> usize = match self {
             Splitter::Regex(regex) => {

@@ -10,12 +10,12 @@
 use std::borrow::Cow;
 use std::sync::OnceLock;
 
-use hashbrown::HashTable;
-use rustc_hash::FxBuildHasher;
-use std::hash::BuildHasher;
+mod token_table;
 
 use crate::bpe::Backtrack;
 use crate::error::{Error, Result};
+pub(crate) use token_table::Probe;
+use token_table::{prefetch, TokenTable};
 
 /// A token's id.
 pub type Rank = u32;
@@ -26,37 +26,15 @@ pub struct Vocab {
     /// `offsets[r]..offsets[r + 1]` are the bytes of rank `r`; an empty range marks a rank the
     /// vocabulary does not have (custom vocabularies may have gaps; tokens are never empty).
     offsets: Vec<u32>,
-    /// Tokens of three bytes or more. Each entry carries the token's first 8 bytes, so most
-    /// lookups compare without touching `bytes`: a lookup in a cold cache costs two memory
-    /// accesses instead of four (control byte, bucket, offset, bytes), which is most of the
-    /// time of counting text never seen before.
-    table: HashTable<Entry>,
+    /// Tokens of three bytes or more (see `vocab/token_table.rs` for its layout).
+    table: TokenTable,
     /// Rank of every 1- and 2-byte token by direct index (`Rank::MAX` if none): the lookups BPE
     /// does most (every initial pair of a piece) need no hashing at all.
     short: Vec<Rank>,
-    hasher: FxBuildHasher,
     len: usize,
     /// Tables of the linear-time merge for long pieces, built on first use (`None` if this
     /// vocabulary does not qualify for it).
     backtrack: OnceLock<Option<Backtrack>>,
-}
-
-#[derive(Clone, Copy)]
-struct Entry {
-    prefix: u64,
-    rank: Rank,
-    len: u32,
-}
-
-/// The first 8 bytes of `key`, zero padded, as one integer.
-#[inline(always)]
-fn prefix_of(key: &[u8]) -> u64 {
-    let mut buf = [0u8; 8];
-    let n = key.len().min(8);
-    if let (Some(dst), Some(src)) = (buf.get_mut(..n), key.get(..n)) {
-        dst.copy_from_slice(src);
-    }
-    u64::from_le_bytes(buf)
 }
 
 /// Index into `short` of a 1- or 2-byte key: 0..256 single bytes, 256.. pairs.
@@ -113,9 +91,8 @@ impl Vocab {
     }
 
     fn from_parts(bytes: Cow<'static, [u8]>, offsets: Vec<u32>) -> Result<Self> {
-        let hasher = FxBuildHasher;
         let ranks = offsets.len().saturating_sub(1);
-        let mut table: HashTable<Entry> = HashTable::with_capacity(ranks);
+        let mut table = TokenTable::with_room_for(ranks);
         let mut short = vec![Rank::MAX; 256 + 65_536];
         let mut len = 0;
         let duplicate =
@@ -130,17 +107,13 @@ impl Vocab {
                 *slot = rank;
                 continue;
             }
-            let hash = hasher.hash_one(token);
-            let entry = Entry { prefix: prefix_of(token), rank, len: token.len() as u32 };
-            let same = |e: &Entry| slice_of(&bytes, &offsets, e.rank) == Some(token);
-            if table.find(hash, same).is_some() {
+            let same_tail = |r: Rank| tail_of(&bytes, &offsets, r) == token.get(16..);
+            if table.find(token, &Probe::new(token), same_tail).is_some() {
                 return Err(duplicate(token));
             }
-            table.insert_unique(hash, entry, |e| {
-                hasher.hash_one(slice_of(&bytes, &offsets, e.rank).unwrap_or_default())
-            });
+            table.insert(token, rank);
         }
-        Ok(Vocab { bytes, offsets, table, short, hasher, len, backtrack: OnceLock::new() })
+        Ok(Vocab { bytes, offsets, table, short, len, backtrack: OnceLock::new() })
     }
 
     /// The rank of exactly these bytes, if they are one token.
@@ -149,16 +122,37 @@ impl Vocab {
         if let Some(i) = short_index(token) {
             return self.short.get(i).copied().filter(|r| *r != Rank::MAX);
         }
-        let hash = self.hasher.hash_one(token);
-        let prefix = prefix_of(token);
-        let found = self.table.find(hash, |e| {
-            e.prefix == prefix
-                && e.len as usize == token.len()
-                && (token.len() <= 8
-                    || slice_of(&self.bytes, &self.offsets, e.rank).and_then(|b| b.get(8..))
-                        == token.get(8..))
-        });
-        found.map(|e| e.rank)
+        self.rank_of_probed(token, &Probe::new(token))
+    }
+
+    /// Starts loading what [`rank_of`](Self::rank_of) will read for `token` and returns the
+    /// probe to look it up with later ([`rank_of_prefetched`](Self::rank_of_prefetched)).
+    #[inline(always)]
+    pub(crate) fn prefetch(&self, token: &[u8]) -> Option<Probe> {
+        if let Some(i) = short_index(token) {
+            if let Some(slot) = self.short.get(i) {
+                prefetch(slot);
+            }
+            return None;
+        }
+        let probe = Probe::new(token);
+        self.table.prefetch(&probe);
+        Some(probe)
+    }
+
+    /// [`rank_of`](Self::rank_of) with the probe [`prefetch`](Self::prefetch) returned.
+    #[inline(always)]
+    pub(crate) fn rank_of_prefetched(&self, token: &[u8], probe: Option<&Probe>) -> Option<Rank> {
+        match probe {
+            Some(probe) => self.rank_of_probed(token, probe),
+            None => self.rank_of(token),
+        }
+    }
+
+    #[inline(always)]
+    fn rank_of_probed(&self, token: &[u8], probe: &Probe) -> Option<Rank> {
+        let same_tail = |r: Rank| tail_of(&self.bytes, &self.offsets, r) == token.get(16..);
+        self.table.find(token, probe, same_tail)
     }
 
     /// The bytes of a rank, if the vocabulary has it.
@@ -191,6 +185,12 @@ impl Vocab {
     pub fn iter(&self) -> impl Iterator<Item = (&[u8], Rank)> + '_ {
         (0..self.rank_end()).filter_map(|r| self.token_bytes(r).map(|b| (b, r)))
     }
+}
+
+/// The bytes of `rank` after its sixteenth (what the table itself does not hold).
+#[inline]
+fn tail_of<'a>(bytes: &'a [u8], offsets: &[u32], rank: Rank) -> Option<&'a [u8]> {
+    slice_of(bytes, offsets, rank).and_then(|token| token.get(16..))
 }
 
 #[inline]
