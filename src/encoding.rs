@@ -134,6 +134,25 @@ impl CoreEncoding {
         self.splitter.for_each_piece(text, |piece| on_piece(piece.as_bytes()))
     }
 
+    /// [`for_each_piece`](Self::for_each_piece) through a [`Lookahead`]: each piece comes with
+    /// the probe of its table line, prefetched a few pieces earlier.
+    #[inline]
+    fn for_each_piece_prefetched<'t>(
+        &self,
+        text: &'t str,
+        mut on_piece: impl FnMut(&'t [u8], Option<&Probe>) -> Result<()>,
+    ) -> Result<()> {
+        let mut queue = Lookahead::new();
+        self.for_each_piece(text, |piece| match queue.push(&self.vocab, piece) {
+            Some((piece, probe)) => on_piece(piece, probe.as_ref()),
+            None => Ok(()),
+        })?;
+        while let Some((piece, probe)) = queue.pop() {
+            on_piece(piece, probe.as_ref())?;
+        }
+        Ok(())
+    }
+
     /// Uses the regex for splitting even where a hand-written scanner exists (the reference
     /// the scanners are tested and benchmarked against).
     pub fn with_regex_splitter(mut self) -> Result<Self> {
@@ -154,7 +173,9 @@ impl CoreEncoding {
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        self.for_each_piece(text, |piece| bpe::encode_piece(&self.vocab, piece, &mut out))?;
+        self.for_each_piece_prefetched(text, |piece, probe| {
+            bpe::encode_piece_prefetched(&self.vocab, piece, probe, &mut out)
+        })?;
         Ok(out)
     }
 
@@ -174,23 +195,12 @@ impl CoreEncoding {
         let mut last_piece_len = 0;
         for segment in self.segments(text, allowed) {
             match segment {
-                Segment::Text(part) => {
-                    let vocab = &self.vocab;
-                    let mut queue = Lookahead::new();
-                    let mut encode = |piece: &[u8], probe: Option<Probe>| {
-                        let before = out.len();
-                        bpe::encode_piece_prefetched(vocab, piece, probe.as_ref(), &mut out)?;
-                        last_piece_len = out.len() - before;
-                        Ok::<(), Error>(())
-                    };
-                    self.for_each_piece(part, |piece| match queue.push(vocab, piece) {
-                        Some((piece, probe)) => encode(piece, probe),
-                        None => Ok(()),
-                    })?;
-                    while let Some((piece, probe)) = queue.pop() {
-                        encode(piece, probe)?;
-                    }
-                }
+                Segment::Text(part) => self.for_each_piece_prefetched(part, |piece, probe| {
+                    let before = out.len();
+                    bpe::encode_piece_prefetched(&self.vocab, piece, probe, &mut out)?;
+                    last_piece_len = out.len() - before;
+                    Ok(())
+                })?,
                 Segment::Special(rank) => {
                     out.push(rank);
                     last_piece_len = 0;
@@ -205,19 +215,10 @@ impl CoreEncoding {
         let mut total = 0usize;
         for segment in self.segments(text, allowed) {
             match segment {
-                Segment::Text(part) => {
-                    let vocab = &self.vocab;
-                    let mut queue = Lookahead::new();
-                    self.for_each_piece(part, |piece| {
-                        if let Some((piece, probe)) = queue.push(vocab, piece) {
-                            total += bpe::count_piece_prefetched(vocab, piece, probe.as_ref())?;
-                        }
-                        Ok(())
-                    })?;
-                    while let Some((piece, probe)) = queue.pop() {
-                        total += bpe::count_piece_prefetched(vocab, piece, probe.as_ref())?;
-                    }
-                }
+                Segment::Text(part) => self.for_each_piece_prefetched(part, |piece, probe| {
+                    total += bpe::count_piece_prefetched(&self.vocab, piece, probe)?;
+                    Ok(())
+                })?,
                 Segment::Special(_) => total += 1,
             }
         }
