@@ -18,7 +18,17 @@ settings.register_profile(
 settings.register_profile(
     "dev", max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow]
 )
-settings.load_profile("ci" if os.environ.get("CI") else "dev")
+# The long differential run before a change lands: TOKENIZER_RS_HYPOTHESIS_EXAMPLES=20000.
+settings.register_profile(
+    "long",
+    max_examples=int(os.environ.get("TOKENIZER_RS_HYPOTHESIS_EXAMPLES", "0") or 1),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+if os.environ.get("TOKENIZER_RS_HYPOTHESIS_EXAMPLES"):
+    settings.load_profile("long")
+else:
+    settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 
 @pytest.fixture(scope="session")
