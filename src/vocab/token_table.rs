@@ -14,11 +14,18 @@
 //! - the line of a key is known from the key alone ([`Probe`]), so the caller can prefetch it
 //!   while it splits the next pieces (`encoding/lookahead.rs`).
 //!
+//! - a separate array of one tag byte per entry (8 bits of the hash) answers most lookups of
+//!   strings that are not tokens, which are most of BPE's candidate pairs, from 512 KB instead
+//!   of the 8 MB of lines. Without it, the first version of this table was 1.8x slower than
+//!   hashbrown's on multilingual text (hashbrown's control bytes do the same); tags are matched
+//!   four at a time in one u32.
+//!
 //! hashbrown's table, used before, needs two dependent accesses (control bytes, then the slot)
 //! and does not expose where a key's slot is, so it cannot be prefetched.
 //!
-//! The table is at most half full: at that load the line a key hashes to holds it (or, for a
-//! missing key, has a free entry that ends the search) about 98% of the time.
+//! The table is at most half full: at that load the line a key hashes to holds it about 98% of
+//! the time (o200k). Three quarters full (half the memory) was tried: with linear probing,
+//! chains then reached 40 lines.
 
 use crate::vocab::Rank;
 
