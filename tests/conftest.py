@@ -21,7 +21,7 @@ settings.register_profile(
 # The long differential run before a change lands: TOKENIZER_RS_HYPOTHESIS_EXAMPLES=20000.
 settings.register_profile(
     "long",
-    max_examples=int(os.environ.get("TOKENIZER_RS_HYPOTHESIS_EXAMPLES", "0") or 1),
+    max_examples=int(os.environ.get("TOKENIZER_RS_HYPOTHESIS_EXAMPLES") or 1000),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
