@@ -108,10 +108,9 @@ impl Vocab {
                 continue;
             }
             let same_tail = |r: Rank| tail_of(&bytes, &offsets, r) == token.get(16..);
-            if table.find(token, &Probe::new(token), same_tail).is_some() {
+            if !table.insert(token, rank, same_tail) {
                 return Err(duplicate(token));
             }
-            table.insert(token, rank);
         }
         Ok(Vocab { bytes, offsets, table, short, len, backtrack: OnceLock::new() })
     }
@@ -229,5 +228,12 @@ mod tests {
         assert!(Vocab::from_pairs(vec![(b"a".to_vec(), 0), (b"b".to_vec(), 0)]).is_err());
         assert!(Vocab::from_pairs(vec![(Vec::new(), 0)]).is_err());
         assert!(Vocab::from_pairs(vec![(b"a".to_vec(), u32::MAX)]).is_err());
+        // Long tokens: equal ones are refused, ones differing after byte 16 are two tokens.
+        let long = b"abcdefghijklmnopqrst".to_vec();
+        let mut other = long.clone();
+        other[18] = b'#';
+        assert!(Vocab::from_pairs(vec![(long.clone(), 0), (long.clone(), 1)]).is_err());
+        let vocab = Vocab::from_pairs(vec![(long.clone(), 0), (other.clone(), 1)]).unwrap();
+        assert_eq!((vocab.rank_of(&long), vocab.rank_of(&other)), (Some(0), Some(1)));
     }
 }
