@@ -1,0 +1,88 @@
+"""One-time costs a process pays, each measured in a fresh process:
+
+    python benches/one_time_costs.py
+
+- loading each vocabulary (import, then the first count on cl100k_base and on o200k_base) and
+  the process's peak RSS after both;
+- the backtracking encoder's tables (built the first time a piece of 1 KB or more without a
+  split point is met): time and resident memory they add, per encoding;
+- loading fastokens for cl100k_base and o200k_base, and the peak RSS it adds, if fastokens is
+  installed (the README's comparison of the field quotes these).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+VOCABULARIES = textwrap.dedent(
+    """
+    import resource, time
+    start = time.perf_counter()
+    import tokenizer_rs
+    times = [f"import {(time.perf_counter() - start) * 1e3:.0f} ms"]
+    for encoding in ("cl100k_base", "o200k_base"):
+        start = time.perf_counter()
+        tokenizer_rs.count_tokens("hello world", encoding)
+        times.append(f"{encoding} {(time.perf_counter() - start) * 1e3:.0f} ms")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("load: " + ", ".join(times) + f"; peak RSS {peak:.1f} MiB")
+    """
+)
+
+BACKTRACK = textwrap.dedent(
+    """
+    import sys, time, tokenizer_rs
+    def rss_mib():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    encoding = sys.argv[1]
+    tokenizer_rs.count_tokens("hello", encoding)  # the vocabulary, loaded before timing
+    before, start = rss_mib(), time.perf_counter()
+    tokenizer_rs.count_tokens("x" * 2000, encoding)
+    print(f"backtracking tables {encoding}: {(time.perf_counter() - start) * 1e3:.0f} ms, "
+          f"{rss_mib() - before:.1f} MiB")
+    """
+)
+
+FASTOKENS = textwrap.dedent(
+    """
+    import os, resource, sys, tempfile, time
+    sys.path.insert(0, "tests")
+    from reference import serialize_tiktoken_file
+    import tokenizer_rs
+    folder, paths = tempfile.mkdtemp(), {}
+    for name in ("cl100k_base", "o200k_base"):
+        ranks = tokenizer_rs.get_encoding(name)._mergeable_ranks
+        paths[name] = os.path.join(folder, name + ".tiktoken")
+        with open(paths[name], "wb") as handle:
+            handle.write(serialize_tiktoken_file(dict(ranks)))
+    import fastokens
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for name, path in paths.items():
+        start = time.perf_counter()
+        fastokens.Tokenizer.from_tiktoken(path, encoding=name).encode("hello world")
+        print(f"fastokens load {name}: {time.perf_counter() - start:.2f} s")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"fastokens peak RSS added: {peak - before:.0f} MiB")
+    """
+)
+
+
+def main() -> None:
+    for _ in range(3):
+        subprocess.run([sys.executable, "-c", VOCABULARIES], check=True)
+    for encoding in ("cl100k_base", "o200k_base"):
+        subprocess.run([sys.executable, "-c", BACKTRACK, encoding], check=True)
+    try:
+        import fastokens  # noqa: F401
+    except ImportError:
+        print("fastokens is not installed: skipped")
+        return
+    subprocess.run([sys.executable, "-c", FASTOKENS], check=True)
+
+
+if __name__ == "__main__":
+    main()
