@@ -9,12 +9,15 @@
 //! (`bpe/backtrack.rs`), tested equal to the heap.
 
 mod backtrack;
+mod char_units;
 mod prefix_index;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 
 pub(crate) use backtrack::Backtrack;
+pub(crate) use char_units::CharUnits;
+use char_units::Unit;
 
 use crate::error::{Error, Result};
 use crate::vocab::{Probe, Rank, Vocab};
@@ -118,11 +121,46 @@ pub fn merge(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
                 .collect());
         }
     }
+    if !piece.is_ascii() {
+        if let Some(starts) = merge_from_chars(vocab, piece)? {
+            return Ok(starts);
+        }
+    }
     prefetch_char_windows(vocab, piece);
     if piece.len() < HEAP_THRESHOLD {
         Ok(merge_by_scan(vocab, piece))
     } else {
         merge_by_heap(vocab, piece)
+    }
+}
+
+/// The merge started from whole characters where that is exact (`bpe/char_units.rs`); `None`
+/// where it is not (then the bytes are merged).
+fn merge_from_chars(vocab: &Vocab, piece: &[u8]) -> Result<Option<Vec<usize>>> {
+    let mut units = Vec::with_capacity(piece.len() + 1);
+    if !vocab.char_units().units_of(piece, &mut units) {
+        return Ok(None);
+    }
+    prefetch_unit_windows(vocab, piece, &units);
+    if units.len() <= HEAP_THRESHOLD {
+        Ok(scan_from(vocab, piece, units.iter().copied(), Rank::MAX))
+    } else {
+        merge_by_heap_from(vocab, piece, units.iter().copied())
+    }
+}
+
+/// Prefetches the table lines of every run of 2 and 3 units: the lookups of the first joins.
+fn prefetch_unit_windows(vocab: &Vocab, piece: &[u8], units: &[Unit]) {
+    for (i, unit) in units.iter().enumerate() {
+        for far in [i + 2, i + 3] {
+            if let Some(window) =
+                units.get(far).and_then(|end| piece.get(unit.start as usize..end.start as usize))
+            {
+                if window.len() >= 3 {
+                    vocab.prefetch(window);
+                }
+            }
+        }
     }
 }
 
@@ -155,6 +193,11 @@ fn pair_rank(vocab: &Vocab, piece: &[u8], start: usize, end: usize) -> Rank {
     piece.get(start..end).and_then(|bytes| vocab.rank_of(bytes)).unwrap_or(Rank::MAX)
 }
 
+/// The units of a plain byte merge: every byte, then the end.
+fn byte_units(piece: &[u8]) -> impl Iterator<Item = Unit> {
+    (0..=piece.len() as u32).map(|start| Unit { start, floor: 0 })
+}
+
 /// The scan: `parts[i] = (start, rank of parts i and i+1 joined)`; find the minimum, join,
 /// update the two ranks around the join. O(n * merges), fine for short pieces.
 pub fn merge_by_scan(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
@@ -164,68 +207,101 @@ pub fn merge_by_scan(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
 /// The scan merge using only tokens of rank below `limit`: the state BPE reaches just before it
 /// would first join two parts into a token of rank `limit` or more.
 pub(crate) fn merge_by_scan_below(vocab: &Vocab, piece: &[u8], limit: Rank) -> Vec<usize> {
-    let pair_rank = |piece: &[u8], start: usize, end: usize| {
-        let rank = pair_rank(vocab, piece, start, end);
-        if rank < limit {
-            rank
+    // Byte units have floor 0, which no join breaks: never `None`.
+    scan_from(vocab, piece, byte_units(piece), limit).unwrap_or_default()
+}
+
+/// A part during the scan: where it starts, its floor (the highest of its units') and the rank
+/// of it joined with the next part.
+#[derive(Clone, Copy)]
+struct ScanPart {
+    start: usize,
+    floor: Rank,
+    pair: Rank,
+}
+
+/// The scan from `units` (each unit's start and floor, then one at the piece's end). `None` if
+/// a join it would take ranks below the floor of a part it joins (see `bpe/char_units.rs`).
+fn scan_from(
+    vocab: &Vocab,
+    piece: &[u8],
+    units: impl Iterator<Item = Unit>,
+    limit: Rank,
+) -> Option<Vec<usize>> {
+    let mut parts: Vec<ScanPart> = units
+        .map(|u| ScanPart { start: u.start as usize, floor: u.floor, pair: Rank::MAX })
+        .collect();
+    // The rank of parts i and i + 1 joined (MAX if that is no token below `limit`).
+    let pair_at = |parts: &[ScanPart], i: usize| -> Option<Rank> {
+        let (Some(left), Some(right), Some(next)) =
+            (parts.get(i), parts.get(i + 1), parts.get(i + 2))
+        else {
+            return Some(Rank::MAX);
+        };
+        let rank = pair_rank(vocab, piece, left.start, next.start);
+        if rank >= limit {
+            Some(Rank::MAX)
+        } else if rank < left.floor.max(right.floor) {
+            None
         } else {
-            Rank::MAX
+            Some(rank)
         }
     };
-    let n = piece.len();
-    if n < 2 {
-        return if n == 0 { Vec::new() } else { vec![0] };
+    for i in 0..parts.len() {
+        let rank = pair_at(&parts, i)?;
+        if let Some(part) = parts.get_mut(i) {
+            part.pair = rank;
+        }
     }
-    // One entry per byte plus a sentinel at n, so parts[i + 1].0 is always the end of part i.
-    let mut parts: Vec<(usize, Rank)> = (0..=n)
-        .map(|i| (i, if i + 2 <= n { pair_rank(piece, i, i + 2) } else { Rank::MAX }))
-        .collect();
     loop {
         let mut best = (Rank::MAX, 0usize);
-        for (i, &(_, rank)) in parts.iter().enumerate().take(parts.len().saturating_sub(1)) {
-            if rank < best.0 {
-                best = (rank, i);
+        for (i, part) in parts.iter().enumerate() {
+            if part.pair < best.0 {
+                best = (part.pair, i);
             }
         }
         let (rank, i) = best;
         if rank == Rank::MAX {
             break;
         }
-        // After removing parts[i + 1], part i runs to parts[i + 2]; its pair ends at parts[i + 3].
-        let start_of = |k: usize| parts.get(k).map(|p| p.0);
-        let new_rank = match (start_of(i), start_of(i + 3)) {
-            (Some(s), Some(e)) => pair_rank(piece, s, e),
-            _ => Rank::MAX,
+        let floor = match (parts.get(i), parts.get(i + 1)) {
+            (Some(left), Some(right)) => left.floor.max(right.floor),
+            _ => break,
         };
-        let prev_rank = match (i.checked_sub(1).and_then(start_of), start_of(i + 2)) {
-            (Some(s), Some(e)) => Some(pair_rank(piece, s, e)),
-            _ => None,
-        };
-        if let Some(part) = parts.get_mut(i) {
-            part.1 = new_rank;
-        }
-        if let (Some(r), Some(part)) = (prev_rank, i.checked_sub(1).and_then(|p| parts.get_mut(p)))
-        {
-            part.1 = r;
-        }
         parts.remove(i + 1);
+        if let Some(part) = parts.get_mut(i) {
+            part.floor = floor;
+        }
+        let joined_pair = pair_at(&parts, i)?;
+        if let Some(part) = parts.get_mut(i) {
+            part.pair = joined_pair;
+        }
+        if let Some(prev) = i.checked_sub(1) {
+            let prev_pair = pair_at(&parts, prev)?;
+            if let Some(part) = parts.get_mut(prev) {
+                part.pair = prev_pair;
+            }
+        }
     }
-    parts.pop(); // the sentinel
-    parts.into_iter().map(|(start, _)| start).collect()
+    parts.pop(); // the end
+    Some(parts.into_iter().map(|part| part.start).collect())
 }
 
 /// A part of the piece during the heap merge: a node of a linked list keyed by start offset.
-/// Offsets are u32 (see [`MAX_PIECE_BYTES`]), so a part is 12 bytes and a heap entry 8: the heap
-/// of a megabyte-long piece is what the merge waits on (cache misses while sifting); with
-/// usize offsets and (rank, start) tuples it measured 25-40% slower.
+/// Offsets are u32 (see [`MAX_PIECE_BYTES`]), so a part is 16 bytes and a heap entry 8: the heap
+/// of a long piece is what the merge waits on (cache misses while sifting); with usize offsets
+/// and (rank, start) tuples it measured 25-40% slower.
 #[derive(Clone, Copy)]
 struct Part {
-    /// End of this part (start of the next); `DEAD` once merged into its left neighbour.
+    /// End of this part (start of the next); `DEAD` once merged into its left neighbour (or
+    /// for an offset inside a unit).
     end: u32,
     /// Start of the previous part (`NONE` for the first).
     prev: u32,
     /// Rank of this part joined with the next, `Rank::MAX` if that is not a token.
     pair_rank: Rank,
+    /// The highest floor of its units.
+    floor: Rank,
 }
 
 const DEAD: u32 = u32::MAX;
@@ -242,10 +318,17 @@ fn key(rank: Rank, start: u32) -> Reverse<u64> {
 /// keyed by (rank, start), and a popped candidate is used only if it still describes the
 /// current pair at that start (a rank names one byte string, so equal rank means same pair).
 pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
+    // Byte units have floor 0, which no join breaks: never `None`.
+    Ok(merge_by_heap_from(vocab, piece, byte_units(piece))?.unwrap_or_default())
+}
+
+/// The heap merge from `units` (as for [`scan_from`]); `Ok(None)` if a floor is broken.
+fn merge_by_heap_from(
+    vocab: &Vocab,
+    piece: &[u8],
+    units: impl Iterator<Item = Unit>,
+) -> Result<Option<Vec<usize>>> {
     let n = piece.len();
-    if n < 2 {
-        return Ok(if n == 0 { Vec::new() } else { vec![0] });
-    }
     let n32 = match u32::try_from(n) {
         Ok(n32) if n <= MAX_PIECE_BYTES => n32,
         _ => {
@@ -255,25 +338,48 @@ pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
         }
     };
     let rank_of = |start: u32, end: u32| pair_rank(vocab, piece, start as usize, end as usize);
-    let mut parts: Vec<Part> = (0..n32)
-        .map(|s| Part { end: s + 1, prev: s.wrapping_sub(1), pair_rank: Rank::MAX })
-        .collect();
-    let mut heap = BinaryHeap::with_capacity(n);
-    for (s, part) in (0..n32).zip(parts.iter_mut()).take(n - 1) {
-        part.pair_rank = rank_of(s, s + 2);
-        if part.pair_rank != Rank::MAX {
-            heap.push(key(part.pair_rank, s));
+    let unlinked = Part { end: DEAD, prev: NONE, pair_rank: Rank::MAX, floor: 0 };
+    let mut parts: Vec<Part> = vec![unlinked; n];
+    let mut units = units.peekable();
+    let mut prev = NONE;
+    while let Some(unit) = units.next() {
+        let end = units.peek().map_or(n32, |next| next.start);
+        if let Some(part) = parts.get_mut(unit.start as usize) {
+            *part = Part { end, prev, pair_rank: Rank::MAX, floor: unit.floor };
+            prev = unit.start;
         }
+    }
+    let floor_of = |parts: &[Part], s: u32| parts.get(s as usize).map_or(0, |p| p.floor);
+    let mut heap = BinaryHeap::with_capacity(n);
+    let mut s = 0u32;
+    while let Some(&Part { end: mid, floor, .. }) = parts.get(s as usize) {
+        if let Some(&Part { end, floor: right_floor, .. }) = parts.get(mid as usize) {
+            let rank = rank_of(s, end);
+            if rank < floor.max(right_floor) {
+                return Ok(None);
+            }
+            if let Some(part) = parts.get_mut(s as usize) {
+                part.pair_rank = rank;
+            }
+            if rank != Rank::MAX {
+                heap.push(key(rank, s));
+            }
+        }
+        s = mid;
     }
     while let Some(Reverse(k)) = heap.pop() {
         let (rank, s) = ((k >> 32) as Rank, k as u32);
-        let Some(&Part { end: mid, prev, pair_rank: current }) = parts.get(s as usize) else {
+        let Some(&Part { end: mid, prev, pair_rank: current, floor }) = parts.get(s as usize)
+        else {
             continue;
         };
         if mid == DEAD || current != rank {
             continue; // stale candidate
         }
-        let Some(&Part { end: new_end, .. }) = parts.get(mid as usize) else { continue };
+        let Some(&Part { end: new_end, floor: mid_floor, .. }) = parts.get(mid as usize) else {
+            continue;
+        };
+        let floor = floor.max(mid_floor);
         if let Some(right) = parts.get_mut(mid as usize) {
             right.end = DEAD;
         }
@@ -282,18 +388,26 @@ pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
             next.prev = s;
         }
         let joined_rank = next_end.map_or(Rank::MAX, |e| rank_of(s, e));
+        if joined_rank < floor.max(floor_of(&parts, new_end)) {
+            return Ok(None);
+        }
         if let Some(part) = parts.get_mut(s as usize) {
             part.end = new_end;
             part.pair_rank = joined_rank;
+            part.floor = floor;
         }
         if joined_rank != Rank::MAX {
             heap.push(key(joined_rank, s));
         }
         if prev != NONE {
+            let left_rank = rank_of(prev, new_end);
+            if left_rank < floor.max(floor_of(&parts, prev)) {
+                return Ok(None);
+            }
             if let Some(left) = parts.get_mut(prev as usize) {
-                left.pair_rank = rank_of(prev, new_end);
-                if left.pair_rank != Rank::MAX {
-                    heap.push(key(left.pair_rank, prev));
+                left.pair_rank = left_rank;
+                if left_rank != Rank::MAX {
+                    heap.push(key(left_rank, prev));
                 }
             }
         }
@@ -304,7 +418,7 @@ pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
         starts.push(s as usize);
         s = parts.get(s as usize).map_or(n32, |p| p.end);
     }
-    Ok(starts)
+    Ok(Some(starts))
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ use std::sync::OnceLock;
 
 mod token_table;
 
-use crate::bpe::Backtrack;
+use crate::bpe::{Backtrack, CharUnits};
 use crate::error::{Error, Result};
 pub(crate) use token_table::Probe;
 use token_table::{prefetch, TokenTable};
@@ -35,6 +35,9 @@ pub struct Vocab {
     /// Tables of the linear-time merge for long pieces, built on first use (`None` if this
     /// vocabulary does not qualify for it).
     backtrack: OnceLock<Option<Backtrack>>,
+    /// What each character of the BMP merges into on its own, for merges of non-ASCII pieces
+    /// (`bpe/char_units.rs`), built on first use.
+    char_units: OnceLock<CharUnits>,
 }
 
 /// Index into `short` of a 1- or 2-byte key: 0..256 single bytes, 256.. pairs.
@@ -112,7 +115,15 @@ impl Vocab {
                 return Err(duplicate(token));
             }
         }
-        Ok(Vocab { bytes, offsets, table, short, len, backtrack: OnceLock::new() })
+        Ok(Vocab {
+            bytes,
+            offsets,
+            table,
+            short,
+            len,
+            backtrack: OnceLock::new(),
+            char_units: OnceLock::new(),
+        })
     }
 
     /// The rank of exactly these bytes, if they are one token.
@@ -163,6 +174,11 @@ impl Vocab {
     /// The linear-time merge's tables, built on the first call.
     pub(crate) fn backtrack(&self) -> Option<&Backtrack> {
         self.backtrack.get_or_init(|| Backtrack::build(self)).as_ref()
+    }
+
+    /// The character table of the merge of non-ASCII pieces, built on the first call.
+    pub(crate) fn char_units(&self) -> &CharUnits {
+        self.char_units.get_or_init(|| CharUnits::build(self))
     }
 
     /// How many tokens there are.
