@@ -67,6 +67,11 @@ pub(crate) struct Unit {
 pub(crate) struct CharUnits {
     /// Indexed by code point - `FIRST`.
     entries: Vec<Entry>,
+    /// The same for a space and the character, as one segment, where the space may join the
+    /// character's first bytes before it is finished (its `left` set has b' '): the first
+    /// character of most words after a space (" \xd0" and " \xe5" are early tokens). Used at
+    /// the start of a piece only, where pieces with a space are (`left` is every byte).
+    after_space: Vec<Entry>,
     /// 256-bit sets of bytes; id 0 is empty, id 1 has every byte.
     byte_sets: Vec<[u64; 4]>,
 }
@@ -75,13 +80,24 @@ impl CharUnits {
     pub(crate) fn build(vocab: &Vocab) -> Self {
         let edges = EdgeTokens::of(vocab);
         let mut sets = ByteSets::new();
-        let entries = (FIRST..END)
-            .map(|code| {
-                char::from_u32(code)
-                    .map_or_else(Entry::default, |c| entry_of(vocab, &edges, &mut sets, c))
-            })
-            .collect();
-        CharUnits { entries, byte_sets: sets.sets }
+        let size = (END - FIRST) as usize;
+        let (mut entries, mut after_space) = (Vec::with_capacity(size), Vec::with_capacity(size));
+        for c in (FIRST..END).map(char::from_u32) {
+            let (mut alone, mut spaced) = (Entry::default(), Entry::default());
+            if let Some(c) = c {
+                let mut buffer = [b' '; 5];
+                let len = c.encode_utf8(&mut buffer[1..]).len();
+                let bytes = buffer.get(..len + 1).unwrap_or_default();
+                alone = entry_of(vocab, &edges, &mut sets, bytes.get(1..).unwrap_or_default());
+                if alone.floor != 0 && sets.has(alone.left, b' ') {
+                    spaced = entry_of(vocab, &edges, &mut sets, bytes);
+                    spaced.left = EVERY_BYTE;
+                }
+            }
+            entries.push(alone);
+            after_space.push(spaced);
+        }
+        CharUnits { entries, after_space, byte_sets: sets.sets }
     }
 
     /// The units `piece` starts from, into `units` (followed by one at the piece's end). False
@@ -93,27 +109,50 @@ impl CharUnits {
         }
         units.clear();
         let mut any = false;
-        for (at, c) in text.char_indices() {
+        let mut chars = text.char_indices().peekable();
+        // A space and the character after it, as one segment.
+        if let (Some(&(_, ' ')), Some(c)) =
+            (chars.peek(), text.get(1..).and_then(|t| t.chars().next()))
+        {
+            let entry = self.entry(c);
+            let spaced = self.after_space_entry(c);
+            let len = 1 + c.len_utf8();
+            if entry.floor != 0
+                && self.has(entry.left, Some(&b' '))
+                && spaced.floor != 0
+                && !self.has(spaced.right, piece.get(len))
+            {
+                any = true;
+                push_parts(units, 0, len, spaced);
+                chars.next();
+                chars.next();
+            }
+        }
+        for (at, c) in chars {
             let len = c.len_utf8();
             let entry = self.entry(c);
             let whole = entry.floor != 0
                 && (at == 0 || !self.has(entry.left, piece.get(at - 1)))
                 && !self.has(entry.right, piece.get(at + len));
-            let start = at as u32;
             if whole {
                 any = true;
-                units.push(Unit { start, floor: entry.floor });
-                for i in 0..len as u32 - 1 {
-                    if entry.cuts & (1 << i) != 0 {
-                        units.push(Unit { start: start + i + 1, floor: entry.floor });
-                    }
-                }
+                push_parts(units, at, len, entry);
             } else {
+                let start = at as u32;
                 units.extend((start..start + len as u32).map(|start| Unit { start, floor: 0 }));
             }
         }
         units.push(Unit { start: piece.len() as u32, floor: 0 });
         any
+    }
+
+    #[inline]
+    fn after_space_entry(&self, c: char) -> Entry {
+        (c as usize)
+            .checked_sub(FIRST as usize)
+            .and_then(|i| self.after_space.get(i))
+            .copied()
+            .unwrap_or_default()
     }
 
     #[inline]
@@ -131,8 +170,25 @@ impl CharUnits {
         let (Some(&byte), Some(set)) = (byte, self.byte_sets.get(id as usize)) else {
             return false;
         };
-        set.get(byte as usize / 64).is_some_and(|word| word >> (byte % 64) & 1 != 0)
+        set_has(set, byte)
     }
+}
+
+/// The units of a segment of `len` bytes at `at` that starts whole: its final parts.
+#[inline]
+fn push_parts(units: &mut Vec<Unit>, at: usize, len: usize, entry: Entry) {
+    let start = at as u32;
+    units.push(Unit { start, floor: entry.floor });
+    for i in 0..len as u32 - 1 {
+        if entry.cuts & (1 << i) != 0 {
+            units.push(Unit { start: start + i + 1, floor: entry.floor });
+        }
+    }
+}
+
+#[inline]
+fn set_has(set: &[u64; 4], byte: u8) -> bool {
+    set.get(byte as usize / 64).is_some_and(|word| word >> (byte % 64) & 1 != 0)
 }
 
 /// The tokens that can join across a character's edge while it is unfinished.
@@ -188,6 +244,10 @@ impl ByteSets {
         ByteSets { sets: vec![none, every], ids }
     }
 
+    fn has(&self, id: u8, byte: u8) -> bool {
+        self.sets.get(id as usize).is_some_and(|set| set_has(set, byte))
+    }
+
     /// The id of `set`; past 256 distinct sets, the set of every byte (the character then
     /// starts whole only at the piece's edge, which is still exact).
     fn id(&mut self, set: [u64; 4]) -> u8 {
@@ -209,13 +269,18 @@ struct Unfinished {
     next_join: Rank,
 }
 
-fn entry_of(vocab: &Vocab, edges: &EdgeTokens, sets: &mut ByteSets, c: char) -> Entry {
-    let mut buffer = [0u8; 4];
-    let bytes = c.encode_utf8(&mut buffer).as_bytes();
+/// The entry of a segment: one character, or a space and one character (`bytes`).
+fn entry_of(vocab: &Vocab, edges: &EdgeTokens, sets: &mut ByteSets, bytes: &[u8]) -> Entry {
     let (states, part_lens) = own_merge(vocab, bytes);
     let Some(highest) = states.iter().map(|s| s.next_join).max() else {
         return Entry::default(); // nothing joins: the bytes are the units anyway
     };
+    // The right edge while unfinished must be inside the character (its last bytes, what
+    // `edges.starting` knows); with a space before, the character may finish first.
+    let char_len = bytes.iter().rev().take_while(|&&b| is_continuation(b)).count() + 1;
+    if states.iter().any(|s| s.right_len >= char_len) {
+        return Entry::default();
+    }
     let mut cuts = 0u8;
     let mut end = 0;
     for len in part_lens.iter().take(part_lens.len().saturating_sub(1)) {
@@ -317,13 +382,20 @@ mod tests {
         assert_eq!(merge(&vocab, piece.as_bytes()).unwrap(), vec![0, 3]);
     }
 
-    /// " \xc3" (rank 1100) joins before "é" (1300) is finished, so after a space "é" must stay
-    /// bytes; elsewhere it starts whole.
+    /// " \xc3" (rank 1100) joins before "é" (1300) is finished, so after a space "é" must not
+    /// start whole: after the space of a piece's start the two start as one segment, merged on
+    /// their own (" \xc3", "\xa9"); after any other space, as bytes. Elsewhere "é" starts whole.
     #[test]
-    fn a_token_across_the_edge_keeps_the_character_as_bytes() {
+    fn a_token_across_the_edge_keeps_the_character_from_starting_whole() {
         let vocab = toy_vocab(&[(b" \xc3", 1100), ("é".as_bytes(), 1300)]);
-        assert_eq!(whole_chars(&vocab, " é"), None);
+        let units = whole_chars(&vocab, " é").unwrap();
+        assert_eq!(
+            units.iter().map(|u| (u.start, u.floor)).collect::<Vec<_>>(),
+            [(0, 1101), (2, 1101), (3, 0)]
+        );
         assert_eq!(merge(&vocab, " é".as_bytes()).unwrap(), vec![0, 2]);
+        assert_eq!(whole_chars(&vocab, "x é"), None);
+        assert_eq!(merge(&vocab, "x é".as_bytes()).unwrap(), vec![0, 1, 3]);
         let units = whole_chars(&vocab, "xé ").unwrap();
         assert_eq!(
             units.iter().map(|u| (u.start, u.floor)).collect::<Vec<_>>(),
@@ -353,7 +425,7 @@ mod tests {
         char::from_u32(code).unwrap_or('\u{3042}')
     }
 
-    /// Every character of the BMP, doubled and in three random contexts (more with
+    /// Every character of the BMP, doubled, after a space and in three random contexts (more with
     /// `TOKENIZER_RS_CHAR_CONTEXTS=N`), on vocabularies with different patterns of character
     /// tokens: the merge from characters equals the merge of the bytes.
     #[test]
@@ -369,7 +441,7 @@ mod tests {
             let mut units = Vec::new();
             for code in FIRST..END {
                 let Some(c) = char::from_u32(code) else { continue };
-                let mut pieces = vec![format!("{c}{c}")];
+                let mut pieces = vec![format!("{c}{c}"), format!(" {c}"), format!(" {c}{c}")];
                 for _ in 0..contexts {
                     let (a, b, d) = (
                         neighbour(&mut rng, code),
