@@ -70,11 +70,15 @@ pub(crate) fn encode_piece_prefetched(
             return Ok(());
         }
     }
-    let starts = merge(vocab, piece)?;
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(piece.len());
-        if let Some(rank) = piece.get(start..end).and_then(|part| vocab.rank_of(part)) {
-            out.push(rank);
+    let mut parts = Vec::with_capacity(piece.len() + 1);
+    merge_into(vocab, piece, &mut parts)?;
+    for pair in parts.windows(2) {
+        if let [part, next] = pair {
+            if let Some(rank) =
+                piece.get(part.start as usize..next.start as usize).and_then(|p| vocab.rank_of(p))
+            {
+                out.push(rank);
+            }
         }
     }
     Ok(())
@@ -101,52 +105,88 @@ pub(crate) fn count_piece_prefetched(
             return Ok(tokens.len());
         }
     }
-    Ok(merge(vocab, piece)?.len())
+    let mut parts = Vec::with_capacity(piece.len() + 1);
+    merge_into(vocab, piece, &mut parts)?;
+    Ok(parts.len().saturating_sub(1)) // the last one is the end
 }
 
 /// Start offsets of the parts `piece` merges into (every single byte must be a token, as in all
 /// byte-level BPE vocabularies; a custom one without some byte yields the parts it can).
 pub fn merge(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
-    if let Some(backtrack) = backtrack_for(vocab, piece) {
-        let mut tokens = Vec::with_capacity(piece.len() / 4);
-        if backtrack.encode(vocab, piece, &mut tokens) {
-            let mut start = 0;
-            return Ok(tokens
-                .iter()
-                .map(|&t| {
-                    let this = start;
-                    start += vocab.token_bytes(t).map_or(0, <[u8]>::len);
-                    this
-                })
-                .collect());
-        }
+    if let Some(starts) = merge_by_backtrack(vocab, piece) {
+        return Ok(starts);
     }
-    if !piece.is_ascii() {
-        if let Some(starts) = merge_from_chars(vocab, piece)? {
-            return Ok(starts);
-        }
-    }
-    prefetch_char_windows(vocab, piece);
-    if piece.len() < HEAP_THRESHOLD {
-        Ok(merge_by_scan(vocab, piece))
-    } else {
-        merge_by_heap(vocab, piece)
-    }
+    let mut parts = Vec::with_capacity(piece.len() + 1);
+    merge_into(vocab, piece, &mut parts)?;
+    Ok(starts_of(&parts))
 }
 
-/// The merge started from whole characters where that is exact (`bpe/char_units.rs`); `None`
-/// where it is not (then the bytes are merged).
-fn merge_from_chars(vocab: &Vocab, piece: &[u8]) -> Result<Option<Vec<usize>>> {
-    let mut units = Vec::with_capacity(piece.len() + 1);
-    if !vocab.char_units().units_of(piece, &mut units) {
-        return Ok(None);
+/// The merge of a piece too short for the backtracking encoder, into `parts` (the final parts,
+/// then one at the end): from whole characters where that is exact, else from bytes. One
+/// vector for all of it: a second one for the start offsets alone made the byte merge of
+/// English and code 4% slower.
+fn merge_into(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> Result<()> {
+    if !piece.is_ascii() && merge_chars_into(vocab, piece, parts)? {
+        return Ok(());
     }
-    prefetch_unit_windows(vocab, piece, &units);
-    if units.len() <= HEAP_THRESHOLD {
-        Ok(scan_from(vocab, piece, units.iter().copied(), Rank::MAX))
+    prefetch_char_windows(vocab, piece);
+    parts.clear();
+    if piece.len() < HEAP_THRESHOLD {
+        parts.extend(byte_units(piece));
+        // Byte units have floor 0, which no join breaks: no floors to check (a generic
+        // parameter, so that the byte merge of English and code does not pay for them).
+        scan_in_place::<false>(vocab, piece, parts, Rank::MAX);
     } else {
-        merge_by_heap_from(vocab, piece, units.iter().copied())
+        let starts = merge_by_heap(vocab, piece)?;
+        parts.extend(starts.iter().map(|&start| Unit::new(start as u32, 0)));
+        parts.push(Unit::new(piece.len() as u32, 0));
     }
+    Ok(())
+}
+
+/// The backtracking encoder's answer for a piece long enough to use it.
+fn merge_by_backtrack(vocab: &Vocab, piece: &[u8]) -> Option<Vec<usize>> {
+    let backtrack = backtrack_for(vocab, piece)?;
+    let mut tokens = Vec::with_capacity(piece.len() / 4);
+    if !backtrack.encode(vocab, piece, &mut tokens) {
+        return None;
+    }
+    let mut start = 0;
+    Some(
+        tokens
+            .iter()
+            .map(|&t| {
+                let this = start;
+                start += vocab.token_bytes(t).map_or(0, <[u8]>::len);
+                this
+            })
+            .collect(),
+    )
+}
+
+/// The merge started from whole characters where that is exact (`bpe/char_units.rs`): `parts`
+/// gets the final parts, then one at the end. False where it is not exact (then the bytes are
+/// merged).
+fn merge_chars_into(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> Result<bool> {
+    if !vocab.char_units().units_of(piece, parts) {
+        return Ok(false);
+    }
+    prefetch_unit_windows(vocab, piece, parts);
+    if parts.len() <= HEAP_THRESHOLD {
+        return Ok(scan_in_place::<true>(vocab, piece, parts, Rank::MAX));
+    }
+    let Some(starts) = merge_by_heap_from(vocab, piece, parts.iter().copied())? else {
+        return Ok(false);
+    };
+    parts.clear();
+    parts.extend(starts.iter().map(|&start| Unit::new(start as u32, 0)));
+    parts.push(Unit::new(piece.len() as u32, 0));
+    Ok(true)
+}
+
+/// The start offsets of `parts` (the last one is the end).
+fn starts_of(parts: &[Unit]) -> Vec<usize> {
+    parts.iter().take(parts.len().saturating_sub(1)).map(|part| part.start as usize).collect()
 }
 
 /// Prefetches the table lines of every run of 2 and 3 units: the lookups of the first joins.
@@ -195,7 +235,7 @@ fn pair_rank(vocab: &Vocab, piece: &[u8], start: usize, end: usize) -> Rank {
 
 /// The units of a plain byte merge: every byte, then the end.
 fn byte_units(piece: &[u8]) -> impl Iterator<Item = Unit> {
-    (0..=piece.len() as u32).map(|start| Unit { start, floor: 0 })
+    (0..=piece.len() as u32).map(|start| Unit::new(start, 0))
 }
 
 /// The scan: `parts[i] = (start, rank of parts i and i+1 joined)`; find the minimum, join,
@@ -207,48 +247,39 @@ pub fn merge_by_scan(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
 /// The scan merge using only tokens of rank below `limit`: the state BPE reaches just before it
 /// would first join two parts into a token of rank `limit` or more.
 pub(crate) fn merge_by_scan_below(vocab: &Vocab, piece: &[u8], limit: Rank) -> Vec<usize> {
-    // Byte units have floor 0, which no join breaks: never `None`.
-    scan_from(vocab, piece, byte_units(piece), limit).unwrap_or_default()
+    let mut parts: Vec<Unit> = byte_units(piece).collect();
+    scan_in_place::<false>(vocab, piece, &mut parts, limit);
+    starts_of(&parts)
 }
 
-/// A part during the scan: where it starts, its floor (the highest of its units') and the rank
-/// of it joined with the next part.
-#[derive(Clone, Copy)]
-struct ScanPart {
-    start: usize,
-    floor: Rank,
-    pair: Rank,
-}
-
-/// The scan from `units` (each unit's start and floor, then one at the piece's end). `None` if
-/// a join it would take ranks below the floor of a part it joins (see `bpe/char_units.rs`).
-fn scan_from(
+/// The scan from the units in `parts` (each unit's start and floor, then one at the piece's
+/// end), which it leaves as the final parts, then the end. False if a join it would take ranks
+/// below the floor of a part it joins (see `bpe/char_units.rs`).
+pub(crate) fn scan_in_place<const FLOORS: bool>(
     vocab: &Vocab,
     piece: &[u8],
-    units: impl Iterator<Item = Unit>,
+    parts: &mut Vec<Unit>,
     limit: Rank,
-) -> Option<Vec<usize>> {
-    let mut parts: Vec<ScanPart> = units
-        .map(|u| ScanPart { start: u.start as usize, floor: u.floor, pair: Rank::MAX })
-        .collect();
-    // The rank of parts i and i + 1 joined (MAX if that is no token below `limit`).
-    let pair_at = |parts: &[ScanPart], i: usize| -> Option<Rank> {
+) -> bool {
+    // The rank of parts i and i + 1 joined (MAX if that is no token below `limit`); `None` if
+    // it breaks a floor.
+    let pair_at = |parts: &[Unit], i: usize| -> Option<Rank> {
         let (Some(left), Some(right), Some(next)) =
             (parts.get(i), parts.get(i + 1), parts.get(i + 2))
         else {
             return Some(Rank::MAX);
         };
-        let rank = pair_rank(vocab, piece, left.start, next.start);
+        let rank = pair_rank(vocab, piece, left.start as usize, next.start as usize);
         if rank >= limit {
             Some(Rank::MAX)
-        } else if rank < left.floor.max(right.floor) {
+        } else if FLOORS && rank < left.floor.max(right.floor) {
             None
         } else {
             Some(rank)
         }
     };
     for i in 0..parts.len() {
-        let rank = pair_at(&parts, i)?;
+        let Some(rank) = pair_at(parts, i) else { return false };
         if let Some(part) = parts.get_mut(i) {
             part.pair = rank;
         }
@@ -262,29 +293,32 @@ fn scan_from(
         }
         let (rank, i) = best;
         if rank == Rank::MAX {
-            break;
+            return true;
         }
-        let floor = match (parts.get(i), parts.get(i + 1)) {
-            (Some(left), Some(right)) => left.floor.max(right.floor),
-            _ => break,
-        };
+        if FLOORS {
+            let floor = match (parts.get(i), parts.get(i + 1)) {
+                (Some(left), Some(right)) => left.floor.max(right.floor),
+                _ => return true,
+            };
+            if let Some(part) = parts.get_mut(i) {
+                part.floor = floor;
+            }
+        }
+        if i + 1 >= parts.len() {
+            return true;
+        }
         parts.remove(i + 1);
-        if let Some(part) = parts.get_mut(i) {
-            part.floor = floor;
-        }
-        let joined_pair = pair_at(&parts, i)?;
+        let Some(joined_pair) = pair_at(parts, i) else { return false };
         if let Some(part) = parts.get_mut(i) {
             part.pair = joined_pair;
         }
         if let Some(prev) = i.checked_sub(1) {
-            let prev_pair = pair_at(&parts, prev)?;
+            let Some(prev_pair) = pair_at(parts, prev) else { return false };
             if let Some(part) = parts.get_mut(prev) {
                 part.pair = prev_pair;
             }
         }
     }
-    parts.pop(); // the end
-    Some(parts.into_iter().map(|part| part.start).collect())
 }
 
 /// A part of the piece during the heap merge: a node of a linked list keyed by start offset.
@@ -322,7 +356,7 @@ pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
     Ok(merge_by_heap_from(vocab, piece, byte_units(piece))?.unwrap_or_default())
 }
 
-/// The heap merge from `units` (as for [`scan_from`]); `Ok(None)` if a floor is broken.
+/// The heap merge from `units` (as for [`scan_in_place`]); `Ok(None)` if a floor is broken.
 fn merge_by_heap_from(
     vocab: &Vocab,
     piece: &[u8],

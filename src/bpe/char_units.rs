@@ -56,12 +56,21 @@ struct Entry {
     right: u8,
 }
 
-/// A unit the merge starts from: where it starts in the piece, and the lowest rank a join
-/// involving it may have (0 for a unit that was never merged).
+/// A unit the merge starts from (and a part during the scan merge): where it starts in the
+/// piece, the lowest rank a join involving it may have (0 for a unit that was never merged),
+/// and, during the scan, the rank of it joined with the next part.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) struct Unit {
     pub(crate) start: u32,
     pub(crate) floor: Rank,
+    pub(crate) pair: Rank,
+}
+
+impl Unit {
+    #[inline(always)]
+    pub(crate) fn new(start: u32, floor: Rank) -> Self {
+        Unit { start, floor, pair: Rank::MAX }
+    }
 }
 
 pub(crate) struct CharUnits {
@@ -103,33 +112,29 @@ impl CharUnits {
     /// The units `piece` starts from, into `units` (followed by one at the piece's end). False
     /// if no character of it can start whole, or it is not UTF-8: merge its bytes then.
     pub(crate) fn units_of(&self, piece: &[u8], units: &mut Vec<Unit>) -> bool {
-        let Ok(text) = std::str::from_utf8(piece) else { return false };
         if u32::try_from(piece.len()).is_err() {
             return false;
         }
         units.clear();
         let mut any = false;
-        let mut chars = text.char_indices().peekable();
+        let mut at = 0;
         // A space and the character after it, as one segment.
-        if let (Some(&(_, ' ')), Some(c)) =
-            (chars.peek(), text.get(1..).and_then(|t| t.chars().next()))
-        {
+        if let (Some(b' '), Some((c, len))) = (piece.first(), char_at(piece, 1)) {
             let entry = self.entry(c);
             let spaced = self.after_space_entry(c);
-            let len = 1 + c.len_utf8();
             if entry.floor != 0
                 && self.has(entry.left, Some(&b' '))
                 && spaced.floor != 0
-                && !self.has(spaced.right, piece.get(len))
+                && !self.has(spaced.right, piece.get(1 + len))
             {
                 any = true;
-                push_parts(units, 0, len, spaced);
-                chars.next();
-                chars.next();
+                push_parts(units, 0, 1 + len, spaced);
+                at = 1 + len;
             }
         }
-        for (at, c) in chars {
-            let len = c.len_utf8();
+        while at < piece.len() {
+            // Decoding here (not `str::from_utf8` first) validates and decodes in one pass.
+            let Some((c, len)) = char_at(piece, at) else { return false };
             let entry = self.entry(c);
             let whole = entry.floor != 0
                 && (at == 0 || !self.has(entry.left, piece.get(at - 1)))
@@ -139,10 +144,11 @@ impl CharUnits {
                 push_parts(units, at, len, entry);
             } else {
                 let start = at as u32;
-                units.extend((start..start + len as u32).map(|start| Unit { start, floor: 0 }));
+                units.extend((start..start + len as u32).map(|start| Unit::new(start, 0)));
             }
+            at += len;
         }
-        units.push(Unit { start: piece.len() as u32, floor: 0 });
+        units.push(Unit::new(piece.len() as u32, 0));
         any
     }
 
@@ -178,12 +184,39 @@ impl CharUnits {
 #[inline]
 fn push_parts(units: &mut Vec<Unit>, at: usize, len: usize, entry: Entry) {
     let start = at as u32;
-    units.push(Unit { start, floor: entry.floor });
+    units.push(Unit::new(start, entry.floor));
     for i in 0..len as u32 - 1 {
         if entry.cuts & (1 << i) != 0 {
-            units.push(Unit { start: start + i + 1, floor: entry.floor });
+            units.push(Unit::new(start + i + 1, entry.floor));
         }
     }
+}
+
+/// The character that starts at `at`, and its length; `None` if the bytes there are not
+/// UTF-8 (as `str::from_utf8` would reject them: overlong forms, surrogates and code points
+/// past U+10FFFF included).
+#[inline(always)]
+fn char_at(bytes: &[u8], at: usize) -> Option<(char, usize)> {
+    let tail =
+        |i: usize| bytes.get(at + i).filter(|&&b| is_continuation(b)).map(|&b| u32::from(b & 0x3F));
+    let lead = u32::from(*bytes.get(at)?);
+    let (code, len) = match lead {
+        0x00..=0x7F => (lead, 1),
+        0xC2..=0xDF => ((lead & 0x1F) << 6 | tail(1)?, 2),
+        0xE0..=0xEF => ((lead & 0x0F) << 12 | tail(1)? << 6 | tail(2)?, 3),
+        0xF0..=0xF4 => ((lead & 0x07) << 18 | tail(1)? << 12 | tail(2)? << 6 | tail(3)?, 4),
+        _ => return None,
+    };
+    let shortest = match code {
+        0..=0x7F => 1,
+        0x80..=0x7FF => 2,
+        0x800..=0xFFFF => 3,
+        _ => 4,
+    };
+    if shortest != len {
+        return None; // overlong
+    }
+    char::from_u32(code).map(|c| (c, len))
 }
 
 #[inline]
@@ -353,7 +386,7 @@ fn utf8_len(lead: u8) -> usize {
 #[allow(clippy::indexing_slicing, clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::bpe::{merge, merge_by_scan, scan_from};
+    use crate::bpe::{merge, merge_by_scan, scan_in_place};
     use crate::encodings::get_encoding;
 
     fn toy_vocab(extra: &[(&[u8], Rank)]) -> Vocab {
@@ -378,7 +411,8 @@ mod tests {
         assert_eq!(merge_by_scan(&vocab, piece.as_bytes()), vec![0, 3]);
         let units = whole_chars(&vocab, piece).unwrap();
         assert_eq!(units.iter().map(|u| u.start).collect::<Vec<_>>(), vec![0, 1, 3, 5]);
-        assert_eq!(scan_from(&vocab, piece.as_bytes(), units.into_iter(), Rank::MAX), None);
+        let mut parts = units;
+        assert!(!scan_in_place::<true>(&vocab, piece.as_bytes(), &mut parts, Rank::MAX));
         assert_eq!(merge(&vocab, piece.as_bytes()).unwrap(), vec![0, 3]);
     }
 
