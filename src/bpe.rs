@@ -307,7 +307,16 @@ pub(crate) fn scan_in_place<const FLOORS: bool>(
         if i + 1 >= parts.len() {
             return true;
         }
-        parts.remove(i + 1);
+        // Shifting the few parts after the join by hand: `Vec::remove` calls memmove, which
+        // for the ten or so parts of a piece was 4% of the time of counting multilingual text.
+        for k in i + 1..parts.len() - 1 {
+            if let Some(&next) = parts.get(k + 1) {
+                if let Some(part) = parts.get_mut(k) {
+                    *part = next;
+                }
+            }
+        }
+        parts.pop();
         let Some(joined_pair) = pair_at(parts, i) else { return false };
         if let Some(part) = parts.get_mut(i) {
             part.pair = joined_pair;
