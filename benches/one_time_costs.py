@@ -6,6 +6,8 @@
   the process's peak RSS after both;
 - the backtracking encoder's tables (built the first time a piece of 1 KB or more without a
   split point is met): time and resident memory they add, per encoding;
+- the character table of the merge of non-ASCII pieces (built the first time such a piece is
+  not one token): time and resident memory, per encoding, against the same call made again;
 - loading fastokens for cl100k_base and o200k_base, and the peak RSS it adds, if fastokens is
   installed (the README's comparison of the field quotes these).
 """
@@ -47,6 +49,27 @@ BACKTRACK = textwrap.dedent(
     """
 )
 
+CHARACTERS = textwrap.dedent(
+    """
+    import sys, time, tokenizer_rs
+    def rss_mib():
+        for line in open("/proc/self/status"):
+            if line.startswith("VmRSS"):
+                return int(line.split()[1]) / 1024
+    encoding = sys.argv[1]
+    tokenizer_rs.count_tokens("hello", encoding)  # the vocabulary, loaded before timing
+    text = "我们今天去公园散步，然后回家"
+    times = []
+    before = rss_mib()
+    for _ in range(2):
+        start = time.perf_counter()
+        tokenizer_rs.count_tokens(text, encoding)
+        times.append((time.perf_counter() - start) * 1e3)
+    print(f"character table {encoding}: first non-ASCII merge {times[0]:.1f} ms, "
+          f"the same again {times[1]:.3f} ms, {rss_mib() - before:.1f} MiB")
+    """
+)
+
 FASTOKENS = textwrap.dedent(
     """
     import os, resource, sys, tempfile, time
@@ -76,6 +99,9 @@ def main() -> None:
         subprocess.run([sys.executable, "-c", VOCABULARIES], check=True)
     for encoding in ("cl100k_base", "o200k_base"):
         subprocess.run([sys.executable, "-c", BACKTRACK, encoding], check=True)
+    for _ in range(3):
+        for encoding in ("cl100k_base", "o200k_base"):
+            subprocess.run([sys.executable, "-c", CHARACTERS, encoding], check=True)
     try:
         import fastokens  # noqa: F401
     except ImportError:

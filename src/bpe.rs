@@ -29,7 +29,7 @@ pub const MAX_PIECE_BYTES: usize = u32::MAX as usize - 1;
 
 /// Pieces shorter than this use the scan; longer ones the heap. Measured on o200k multilingual
 /// text (long CJK pieces): 256 was twice as slow as 24..64, where it is flat.
-const HEAP_THRESHOLD: usize = 48;
+pub(crate) const HEAP_THRESHOLD: usize = 48;
 
 /// Pieces this long or longer use the backtracking encoder (linear time, 11-18 ns a byte on a
 /// megabyte of one letter or of the alphabet repeated, where the heap took 150-250), when the
@@ -366,7 +366,7 @@ pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
 }
 
 /// The heap merge from `units` (as for [`scan_in_place`]); `Ok(None)` if a floor is broken.
-fn merge_by_heap_from(
+pub(crate) fn merge_by_heap_from(
     vocab: &Vocab,
     piece: &[u8],
     units: impl Iterator<Item = Unit>,

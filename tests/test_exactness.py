@@ -83,6 +83,17 @@ def test_fixtures_whole_and_by_line(pair: tuple[tokenizer_rs.Encoding, object], 
     assert tokenizer_rs.count_tokens(text, ours.name) == len(ref.encode(text, allowed_special="all"))
 
 
+@pytest.mark.parametrize("kind", ["english", "code", "multilingual"])
+def test_bench_corpus(pair: tuple[tokenizer_rs.Encoding, object], kind: str) -> None:
+    # 1.5-1.8 MB of real text per kind (27 languages in multilingual.txt): every merge path
+    # (from whole characters, from bytes, the heap) meets text it was not written for.
+    ours, ref = pair
+    text = (FIXTURES / "bench" / f"{kind}.txt").read_text(encoding="utf-8")
+    expected = ref.encode_ordinary(text)
+    assert ours.encode_ordinary(text) == expected
+    assert ours.count(text) == len(ref.encode(text, allowed_special="all"))
+
+
 def test_adversarial(pair: tuple[tokenizer_rs.Encoding, object]) -> None:
     ours, ref = pair
     for text in ADVERSARIAL:

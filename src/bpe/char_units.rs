@@ -338,8 +338,8 @@ fn entry_of(vocab: &Vocab, edges: &EdgeTokens, sets: &mut ByteSets, bytes: &[u8]
     Entry { floor: highest.saturating_add(1), cuts, left: sets.id(left), right: sets.id(right) }
 }
 
-/// BPE on one character's bytes alone: every state before the last, and the final parts'
-/// lengths.
+/// BPE on one segment's bytes alone (a character, or a space and a character): every state
+/// before the last, and the final parts' lengths.
 fn own_merge(vocab: &Vocab, bytes: &[u8]) -> (Vec<Unfinished>, Vec<usize>) {
     let mut lens: Vec<usize> = vec![1; bytes.len()];
     let mut states = Vec::new();
@@ -414,6 +414,19 @@ mod tests {
         let mut parts = units;
         assert!(!scan_in_place::<true>(&vocab, piece.as_bytes(), &mut parts, Rank::MAX));
         assert_eq!(merge(&vocab, piece.as_bytes()).unwrap(), vec![0, 3]);
+    }
+
+    /// The same with more units than the scan takes: the heap merge checks floors too.
+    #[test]
+    fn the_heap_checks_floors_too() {
+        let tokens: [(&str, Rank); 4] = [("é", 300), ("ü", 2000), ("xé", 1000), ("éü", 500)];
+        let vocab = toy_vocab(&tokens.map(|(t, r)| (t.as_bytes(), r)));
+        let piece = "xéü".repeat(20);
+        let units = whole_chars(&vocab, &piece).unwrap();
+        assert!(units.len() > crate::bpe::HEAP_THRESHOLD);
+        let bytes = piece.as_bytes();
+        assert_eq!(crate::bpe::merge_by_heap_from(&vocab, bytes, units.into_iter()).unwrap(), None);
+        assert_eq!(merge(&vocab, bytes).unwrap(), merge_by_scan(&vocab, bytes));
     }
 
     /// " \xc3" (rank 1100) joins before "é" (1300) is finished, so after a space "é" must not
