@@ -19,16 +19,19 @@
 //! 2. every join the merge from characters takes ranks above `K` of every character it joins:
 //!    then it could not have been taken earlier in the byte-level merge, when one of those
 //!    characters was unfinished, because that character's own next join ranked lower. The merge
-//!    checks this on every pair it looks up (`floor`) and, if it ever fails (it never did on the
-//!    bench corpus), the piece is merged from bytes instead.
+//!    checks this on every pair it looks up (`floor`) and, if it ever fails (a prototype that
+//!    counted never saw it on the bench corpus), the piece is merged from bytes instead.
 //!
-//! Characters that fail 1 stay bytes (mostly the first character after a space: " \xe5" is a
-//! token of o200k ranked below most CJK characters), which is also exact: single bytes have
-//! nothing to finish. `tests` compares the two merges on every character of the BMP in several
-//! contexts, and the Python suite compares the result with PyPI tiktoken.
+//! Characters that fail 1 stay bytes, which is also exact: single bytes have nothing to finish.
+//! Most of those were the first character after a space (" \xe5" is a token of o200k ranked below
+//! most CJK characters): a space at the start of a piece and the character after it therefore
+//! also have an entry as one segment, merged on its own, with the same conditions. `tests`
+//! compares the two merges on every character of the BMP in several contexts, and the Python
+//! suite compares the result with PyPI tiktoken.
 //!
-//! The table covers the BMP (U+0080..U+FFFF), 8 bytes a code point (512 KB), built once per
-//! vocabulary when the first non-ASCII piece needs a merge.
+//! The tables cover the BMP (U+0080..U+FFFF), 8 bytes a code point, alone and after a space
+//! (1 MB in all), built once per vocabulary when the first non-ASCII piece needs a merge (5-10
+//! ms: `benches/one_time_costs.py`). Characters of four bytes (emoji, rare CJK) stay bytes.
 
 use rustc_hash::FxHashMap;
 
@@ -154,20 +157,12 @@ impl CharUnits {
 
     #[inline]
     fn after_space_entry(&self, c: char) -> Entry {
-        (c as usize)
-            .checked_sub(FIRST as usize)
-            .and_then(|i| self.after_space.get(i))
-            .copied()
-            .unwrap_or_default()
+        entry_in(&self.after_space, c)
     }
 
     #[inline]
     fn entry(&self, c: char) -> Entry {
-        (c as usize)
-            .checked_sub(FIRST as usize)
-            .and_then(|i| self.entries.get(i))
-            .copied()
-            .unwrap_or_default()
+        entry_in(&self.entries, c)
     }
 
     /// Whether set `id` has `byte` (false when there is no byte: the piece's edge).
@@ -178,6 +173,12 @@ impl CharUnits {
         };
         set_has(set, byte)
     }
+}
+
+/// The entry of `c` in a table indexed from [`FIRST`] (the default, "stays bytes", outside it).
+#[inline]
+fn entry_in(table: &[Entry], c: char) -> Entry {
+    (c as usize).checked_sub(FIRST as usize).and_then(|i| table.get(i)).copied().unwrap_or_default()
 }
 
 /// The units of a segment of `len` bytes at `at` that starts whole: its final parts.
