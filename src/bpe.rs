@@ -137,9 +137,7 @@ fn merge_into(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> Result<()> 
         // parameter, so that the byte merge of English and code does not pay for them).
         scan_in_place::<false>(vocab, piece, parts, Rank::MAX);
     } else {
-        let starts = merge_by_heap(vocab, piece)?;
-        parts.extend(starts.iter().map(|&start| Unit::new(start as u32, 0)));
-        parts.push(Unit::new(piece.len() as u32, 0));
+        set_parts(parts, &merge_by_heap(vocab, piece)?, piece);
     }
     Ok(())
 }
@@ -178,10 +176,15 @@ fn merge_chars_into(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> Resul
     let Some(starts) = merge_by_heap_from(vocab, piece, parts.iter().copied())? else {
         return Ok(false);
     };
+    set_parts(parts, &starts, piece);
+    Ok(true)
+}
+
+/// `parts` for the heap merge's start offsets: one part at each, then one at the end.
+fn set_parts(parts: &mut Vec<Unit>, starts: &[usize], piece: &[u8]) {
     parts.clear();
     parts.extend(starts.iter().map(|&start| Unit::new(start as u32, 0)));
     parts.push(Unit::new(piece.len() as u32, 0));
-    Ok(true)
 }
 
 /// The start offsets of `parts` (the last one is the end).
