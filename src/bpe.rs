@@ -10,6 +10,7 @@
 
 mod backtrack;
 mod char_units;
+mod piece_cache;
 mod prefix_index;
 
 use std::cmp::Reverse;
@@ -18,6 +19,7 @@ use std::collections::BinaryHeap;
 pub(crate) use backtrack::Backtrack;
 pub(crate) use char_units::CharUnits;
 use char_units::Unit;
+pub(crate) use piece_cache::{with_thread_cache, PieceCache};
 
 use crate::error::{Error, Result};
 use crate::vocab::{Probe, Rank, Vocab};
@@ -50,21 +52,49 @@ fn backtrack_for<'v>(vocab: &'v Vocab, piece: &[u8]) -> Option<&'v Backtrack> {
 
 /// Appends the tokens of `piece` to `out`.
 pub fn encode_piece(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) -> Result<()> {
-    encode_piece_prefetched(vocab, piece, None, out)
+    encode_piece_prefetched(vocab, piece, None, None, out)
 }
 
-/// [`encode_piece`] with the probe of an earlier `vocab.prefetch(piece)`, if any.
+/// The hash `cache` keys `piece` by, if the piece is short enough to be kept there.
+#[inline(always)]
+fn cache_hash(piece: &[u8], probe: Option<&Probe>) -> Option<u64> {
+    if piece.len() > piece_cache::MAX_PIECE_BYTES {
+        return None;
+    }
+    Some(probe.map_or_else(|| Probe::new(piece).hash(), Probe::hash))
+}
+
+/// [`encode_piece`] with the probe of an earlier `vocab.prefetch(piece)`, if any, and this
+/// thread's cache of merged pieces, if any.
 #[inline(always)]
 pub(crate) fn encode_piece_prefetched(
     vocab: &Vocab,
     piece: &[u8],
     probe: Option<&Probe>,
+    cache: Option<&mut PieceCache>,
     out: &mut Vec<Rank>,
 ) -> Result<()> {
     if let Some(rank) = vocab.rank_of_prefetched(piece, probe) {
         out.push(rank);
         return Ok(());
     }
+    let cached = cache.zip(cache_hash(piece, probe));
+    if let Some((cache, hash)) = &cached {
+        if let Some(tokens) = cache.tokens(vocab.id(), piece, *hash) {
+            out.extend_from_slice(tokens);
+            return Ok(());
+        }
+    }
+    let before = out.len();
+    encode_merged(vocab, piece, out)?;
+    if let (Some((cache, hash)), Some(tokens)) = (cached, out.get(before..)) {
+        cache.put_tokens(vocab.id(), piece, hash, tokens);
+    }
+    Ok(())
+}
+
+/// The tokens of a piece that is not one token.
+fn encode_merged(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) -> Result<()> {
     if let Some(backtrack) = backtrack_for(vocab, piece) {
         if backtrack.encode(vocab, piece, out) {
             return Ok(());
@@ -86,19 +116,36 @@ pub(crate) fn encode_piece_prefetched(
 
 /// The number of tokens of `piece`, without building them.
 pub fn count_piece(vocab: &Vocab, piece: &[u8]) -> Result<usize> {
-    count_piece_prefetched(vocab, piece, None)
+    count_piece_prefetched(vocab, piece, None, None)
 }
 
-/// [`count_piece`] with the probe of an earlier `vocab.prefetch(piece)`, if any.
+/// [`count_piece`] with the probe of an earlier `vocab.prefetch(piece)`, if any, and this
+/// thread's cache of merged pieces, if any.
 #[inline(always)]
 pub(crate) fn count_piece_prefetched(
     vocab: &Vocab,
     piece: &[u8],
     probe: Option<&Probe>,
+    cache: Option<&mut PieceCache>,
 ) -> Result<usize> {
     if piece.len() <= 1 || vocab.rank_of_prefetched(piece, probe).is_some() {
         return Ok(usize::from(!piece.is_empty()));
     }
+    let cached = cache.zip(cache_hash(piece, probe));
+    if let Some((cache, hash)) = &cached {
+        if let Some(count) = cache.count(vocab.id(), piece, *hash) {
+            return Ok(count);
+        }
+    }
+    let count = count_merged(vocab, piece)?;
+    if let Some((cache, hash)) = cached {
+        cache.put_count(vocab.id(), piece, hash, count);
+    }
+    Ok(count)
+}
+
+/// The number of tokens of a piece that is not one token.
+fn count_merged(vocab: &Vocab, piece: &[u8]) -> Result<usize> {
     if let Some(backtrack) = backtrack_for(vocab, piece) {
         let mut tokens = Vec::with_capacity(piece.len() / 4);
         if backtrack.encode(vocab, piece, &mut tokens) {

@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 
 use rustc_hash::{FxHashMap, FxHashSet};
 
-use crate::bpe;
+use crate::bpe::{self, PieceCache};
 use crate::error::{Error, Result};
 use crate::splitter::Splitter;
 use crate::vocab::{Probe, Rank, Vocab};
@@ -135,20 +135,28 @@ impl CoreEncoding {
     }
 
     /// [`for_each_piece`](Self::for_each_piece) through a [`Lookahead`]: each piece comes with
-    /// the probe of its table line, prefetched a few pieces earlier.
+    /// the probe of its table line, prefetched a few pieces earlier, and with `cache` (whose
+    /// slot for the piece is prefetched too, for pieces that turn out to need a merge).
     #[inline]
     fn for_each_piece_prefetched<'t>(
         &self,
         text: &'t str,
-        mut on_piece: impl FnMut(&'t [u8], Option<&Probe>) -> Result<()>,
+        mut cache: Option<&mut PieceCache>,
+        mut on_piece: impl FnMut(&'t [u8], Option<&Probe>, Option<&mut PieceCache>) -> Result<()>,
     ) -> Result<()> {
         let mut queue = Lookahead::new();
-        self.for_each_piece(text, |piece| match queue.push(&self.vocab, piece) {
-            Some((piece, probe)) => on_piece(piece, probe.as_ref()),
-            None => Ok(()),
+        self.for_each_piece(text, |piece| {
+            let oldest = queue.push(&self.vocab, piece);
+            if let (Some(cache), Some(probe)) = (cache.as_deref(), queue.newest_probe()) {
+                cache.prefetch(probe.hash());
+            }
+            match oldest {
+                Some((piece, probe)) => on_piece(piece, probe.as_ref(), cache.as_deref_mut()),
+                None => Ok(()),
+            }
         })?;
         while let Some((piece, probe)) = queue.pop() {
-            on_piece(piece, probe.as_ref())?;
+            on_piece(piece, probe.as_ref(), cache.as_deref_mut())?;
         }
         Ok(())
     }
@@ -173,8 +181,10 @@ impl CoreEncoding {
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
-        self.for_each_piece_prefetched(text, |piece, probe| {
-            bpe::encode_piece_prefetched(&self.vocab, piece, probe, &mut out)
+        bpe::with_thread_cache(|cache| {
+            self.for_each_piece_prefetched(text, cache, |piece, probe, cache| {
+                bpe::encode_piece_prefetched(&self.vocab, piece, probe, cache, &mut out)
+            })
         })?;
         Ok(out)
     }
@@ -193,35 +203,53 @@ impl CoreEncoding {
     ) -> Result<(Vec<Rank>, usize)> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
         let mut last_piece_len = 0;
-        for segment in self.segments(text, allowed) {
-            match segment {
-                Segment::Text(part) => self.for_each_piece_prefetched(part, |piece, probe| {
-                    let before = out.len();
-                    bpe::encode_piece_prefetched(&self.vocab, piece, probe, &mut out)?;
-                    last_piece_len = out.len() - before;
-                    Ok(())
-                })?,
-                Segment::Special(rank) => {
-                    out.push(rank);
-                    last_piece_len = 0;
+        bpe::with_thread_cache(|mut cache| {
+            for segment in self.segments(text, allowed) {
+                match segment {
+                    Segment::Text(part) => {
+                        let cache = cache.as_deref_mut();
+                        self.for_each_piece_prefetched(part, cache, |piece, probe, cache| {
+                            let before = out.len();
+                            bpe::encode_piece_prefetched(
+                                &self.vocab,
+                                piece,
+                                probe,
+                                cache,
+                                &mut out,
+                            )?;
+                            last_piece_len = out.len() - before;
+                            Ok(())
+                        })?
+                    }
+                    Segment::Special(rank) => {
+                        out.push(rank);
+                        last_piece_len = 0;
+                    }
                 }
             }
-        }
+            Ok::<_, Error>(())
+        })?;
         Ok((out, last_piece_len))
     }
 
     /// The number of tokens `encode(text, allowed)` returns, without building them.
     pub fn count(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
         let mut total = 0usize;
-        for segment in self.segments(text, allowed) {
-            match segment {
-                Segment::Text(part) => self.for_each_piece_prefetched(part, |piece, probe| {
-                    total += bpe::count_piece_prefetched(&self.vocab, piece, probe)?;
-                    Ok(())
-                })?,
-                Segment::Special(_) => total += 1,
+        bpe::with_thread_cache(|mut cache| {
+            for segment in self.segments(text, allowed) {
+                match segment {
+                    Segment::Text(part) => {
+                        let cache = cache.as_deref_mut();
+                        self.for_each_piece_prefetched(part, cache, |piece, probe, cache| {
+                            total += bpe::count_piece_prefetched(&self.vocab, piece, probe, cache)?;
+                            Ok(())
+                        })?
+                    }
+                    Segment::Special(_) => total += 1,
+                }
             }
-        }
+            Ok::<_, Error>(())
+        })?;
         Ok(total)
     }
 

@@ -8,14 +8,15 @@
 //! cold cache (`vocab/token_table.rs`), instead of the tens of MB of a map of owned vectors.
 
 use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 mod token_table;
 
 use crate::bpe::{Backtrack, CharUnits};
 use crate::error::{Error, Result};
-pub(crate) use token_table::Probe;
-use token_table::{prefetch, TokenTable};
+use token_table::TokenTable;
+pub(crate) use token_table::{prefetch, Probe};
 
 /// A token's id.
 pub type Rank = u32;
@@ -38,7 +39,13 @@ pub struct Vocab {
     /// What each character of the BMP merges into on its own, for merges of non-ASCII pieces
     /// (`bpe/char_units.rs`), built on first use.
     char_units: OnceLock<CharUnits>,
+    /// Unique in the process (never reused, unlike an address), so that per-thread caches of
+    /// pieces can tell vocabularies apart (`bpe/piece_cache.rs`).
+    id: u64,
 }
+
+/// The next vocabulary's [`Vocab::id`]; 0 is never given out.
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 /// Index into `short` of a 1- or 2-byte key: 0..256 single bytes, 256.. pairs.
 #[inline(always)]
@@ -123,6 +130,7 @@ impl Vocab {
             len,
             backtrack: OnceLock::new(),
             char_units: OnceLock::new(),
+            id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
         })
     }
 
@@ -179,6 +187,11 @@ impl Vocab {
     /// The character table of the merge of non-ASCII pieces, built on the first call.
     pub(crate) fn char_units(&self) -> &CharUnits {
         self.char_units.get_or_init(|| CharUnits::build(self))
+    }
+
+    /// This vocabulary's process-wide unique id (never 0).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// How many tokens there are.

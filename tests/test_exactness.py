@@ -283,3 +283,36 @@ def test_hypothesis_long_random_letter_pieces(units: list[str]) -> None:
     for name in ["cl100k_base", "o200k_base"]:
         ours, ref = tokenizer_rs.get_encoding(name), reference(name)
         assert ours.encode_ordinary(text) == ref.encode_ordinary(text)
+
+
+def test_repeated_pieces_across_encodings_and_vocabularies() -> None:
+    """Pieces that need a merge are remembered per thread (`src/bpe/piece_cache.rs`): the same
+    words, counted and encoded again and again, alternating encodings and vocabularies that
+    live briefly, must always get the answer of the vocabulary at hand."""
+    import tiktoken
+
+    words = (FIXTURES / "multilingual.txt").read_text(encoding="utf-8").split()[:600]
+    text = " ".join(words * 3)
+    for _ in range(2):
+        for name in ["r50k_base", "cl100k_base", "o200k_base"]:
+            ours, ref = tokenizer_rs.get_encoding(name), reference(name)
+            expected = ref.encode_ordinary(text)
+            assert ours.count(text) == len(expected)
+            assert ours.encode_ordinary(text) == expected
+            assert ours.encode_batch([text, text]) == [expected, expected]
+    # Toy vocabularies made and dropped in turn, each joining the same bytes differently: a
+    # new one must never be answered from what an earlier one (perhaps at the same address)
+    # left behind.
+    merges = [b"ab", b"bc", b"cd", b"da", b"aa", b"bb", b"abc", b"bcd", b"aab", b"cda", b"abb"]
+    for seed in range(30):
+        rng = random.Random(seed)
+        chosen = rng.sample(merges, rng.randint(1, len(merges)))
+        ranks = {bytes([b]): b for b in range(256)}
+        ranks.update({token: 256 + i for i, token in enumerate(chosen)})
+        ours = tokenizer_rs.Encoding("toy", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={})
+        ref = tiktoken.Encoding("toy", pat_str=r"\S+|\s+", mergeable_ranks=ranks, special_tokens={})
+        text = " ".join(rng.choice(["abcd", "aabbcd", "dabc", "bcdabb", "aabcda"]) for _ in range(40))
+        expected = ref.encode_ordinary(text)
+        assert ours.count(text) == len(expected), chosen
+        assert ours.encode_ordinary(text) == expected, chosen
+        del ours

@@ -47,6 +47,13 @@ impl<'t> Lookahead<'t> {
         Some(oldest)
     }
 
+    /// The probe of the piece queued last, if it has one.
+    #[inline(always)]
+    pub(crate) fn newest_probe(&self) -> Option<&Probe> {
+        let newest = (self.head + self.len + DEPTH - 1) % DEPTH;
+        self.pieces.get(newest).and_then(|(_, probe)| probe.as_ref())
+    }
+
     /// The oldest queued piece, removed (for draining at the end).
     #[inline(always)]
     pub(crate) fn pop(&mut self) -> Option<(&'t [u8], Option<Probe>)> {

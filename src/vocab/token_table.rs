@@ -82,6 +82,12 @@ impl Probe {
         Probe { hash: fold_multiply(mixed, K0), prefix, rest }
     }
 
+    /// The key's hash (also what other tables keyed by the same bytes can index by).
+    #[inline(always)]
+    pub(crate) fn hash(&self) -> u64 {
+        self.hash
+    }
+
     /// The key's tag: 8 bits of the hash that the line index does not use, never 0.
     #[inline(always)]
     fn tag(&self) -> u8 {
