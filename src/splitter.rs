@@ -106,6 +106,41 @@ fn run(s: &str, mut i: usize, keep: impl Fn(u8) -> bool) -> usize {
     i
 }
 
+/// The end of the run of ASCII letters from `i` (only lowercase ones if `lower_only`), eight
+/// bytes at a time: one well-predicted branch per eight letters instead of one per letter
+/// whose exit, at every word's end, is mispredicted. Callers go on with [`run`] from there,
+/// which takes over if the word goes on with a non-ASCII letter.
+#[inline(always)]
+fn ascii_letters_end(s: &str, mut i: usize, lower_only: bool) -> usize {
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    let bytes = s.as_bytes();
+    while let Some(chunk) = bytes.get(i..).and_then(|rest| rest.first_chunk::<8>()) {
+        let word = u64::from_le_bytes(*chunk);
+        // Per byte (high bit clear, so no carry crosses a byte): folded to lowercase unless
+        // `lower_only`, then 'a'..='z' is 0x61..=0x7a.
+        let folded = if lower_only { word } else { word | (0x20 * ONES) } & !HIGH;
+        let from_a = (folded + (0x80 - 0x61) * ONES) & HIGH;
+        let past_z = (folded + (0x80 - 0x7b) * ONES) & HIGH;
+        let letters = from_a & !past_z & !(word & HIGH);
+        let others = !letters & HIGH;
+        if others != 0 {
+            return i + (others.trailing_zeros() / 8) as usize;
+        }
+        i += 8;
+    }
+    while bytes.get(i).is_some_and(|&b| {
+        if lower_only {
+            b.is_ascii_lowercase()
+        } else {
+            b.is_ascii_alphabetic()
+        }
+    }) {
+        i += 1;
+    }
+    i
+}
+
 /// The end of the run of ASCII bytes from `i` that are in `set`.
 #[inline(always)]
 fn run_bytes(s: &str, mut i: usize, set: &[u8]) -> usize {
@@ -216,7 +251,14 @@ fn r50k_piece_end(s: &str, i: usize) -> usize {
     }
     // ` ?X++` for X in letters, numbers, others: the space only if X follows it.
     let after_space = if c0 == ' ' { char_at(s, i + 1).map(|(_, _, k)| k) } else { None };
-    for keep in [(|k: u8| has(k, LETTER)) as fn(u8) -> bool, |k: u8| has(k, NUMBER), is_other] {
+    let letters = |k: u8| has(k, LETTER);
+    if after_space.is_some_and(letters) {
+        return run(s, ascii_letters_end(s, i + 1, false), letters);
+    }
+    if letters(k0) {
+        return run(s, ascii_letters_end(s, i + l0, false), letters);
+    }
+    for keep in [(|k: u8| has(k, NUMBER)) as fn(u8) -> bool, is_other] {
         if after_space.is_some_and(keep) {
             return run(s, i + 1, keep);
         }
@@ -246,12 +288,12 @@ fn cl100k_piece_end(s: &str, i: usize) -> usize {
     // [^\r\n\p{L}\p{N}]?+\p{L}++ (the optional char is possessive: taken if it can be)
     let letters = |k: u8| has(k, LETTER);
     if letters(k0) {
-        return run(s, i + l0, letters);
+        return run(s, ascii_letters_end(s, i + l0, false), letters);
     }
     if !has(k0, NUMBER) && c0 != '\r' && c0 != '\n' {
         if let Some((_, l1, k1)) = char_at(s, i + l0) {
             if letters(k1) {
-                return run(s, i + l0 + l1, letters);
+                return run(s, ascii_letters_end(s, i + l0 + l1, false), letters);
             }
         }
     }
@@ -295,7 +337,7 @@ fn o200k_upper_star_lower_plus(s: &str, p: usize) -> Option<usize> {
         Some((_, _, k)) if has(k, LOWERISH) => j,
         _ => last_in_both?,
     };
-    let end = run(s, lower_start, |k| has(k, LOWERISH));
+    let end = run(s, ascii_letters_end(s, lower_start, true), |k| has(k, LOWERISH));
     Some(o200k_contraction(s, end))
 }
 

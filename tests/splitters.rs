@@ -147,3 +147,39 @@ fn random_strings_split_identically() {
         }
     }
 }
+
+/// Words of ASCII letters are scanned eight bytes at a time: runs of every length around the
+/// multiples of eight, in both cases, ending in every ASCII byte (the neighbours of the letter
+/// ranges above all: '@', '[', '`', '{'), in non-ASCII letters, marks and other scripts.
+#[test]
+fn ascii_letter_runs_split_identically() {
+    let cases: usize = std::env::var("TOKENIZER_RS_SPLIT_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20_000);
+    let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
+    let enders: Vec<char> = (0u8..0x80)
+        .map(char::from)
+        .chain("éÉſKǅ\u{301}\u{a0}ß日Жж١".chars())
+        .collect();
+    let splitters: Vec<_> = PATTERNS
+        .iter()
+        .map(|(name, p)| (*name, Splitter::new(p).unwrap(), Splitter::regex(p).unwrap()))
+        .collect();
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for _ in 0..cases {
+        let mut text = String::new();
+        for _ in 0..1 + rng.below(4) {
+            let run = rng.below(26);
+            let lower_only = rng.below(2) == 0;
+            for _ in 0..run {
+                let c = letters[rng.below(letters.len())];
+                text.push(if lower_only { c.to_ascii_lowercase() } else { c });
+            }
+            text.push(enders[rng.below(enders.len())]);
+        }
+        for (name, fast, regex) in &splitters {
+            assert_eq!(pieces(fast, &text), pieces(regex, &text), "{name}: {text:?}");
+        }
+    }
+}
