@@ -12,6 +12,7 @@ mod backtrack;
 mod char_units;
 mod piece_cache;
 mod prefix_index;
+mod segmented;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -95,13 +96,22 @@ pub(crate) fn encode_piece_prefetched(
 
 /// The tokens of a piece that is not one token.
 fn encode_merged(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) -> Result<()> {
+    if let Some(starts) = merge_long(vocab, piece)? {
+        let ends = starts.iter().skip(1).map(|&s| s as usize).chain([piece.len()]);
+        for (start, end) in starts.iter().map(|&s| s as usize).zip(ends) {
+            if let Some(rank) = piece.get(start..end).and_then(|p| vocab.rank_of(p)) {
+                out.push(rank);
+            }
+        }
+        return Ok(());
+    }
     if let Some(backtrack) = backtrack_for(vocab, piece) {
         if backtrack.encode(vocab, piece, out) {
             return Ok(());
         }
     }
     let mut parts = Vec::with_capacity(piece.len() + 1);
-    merge_into(vocab, piece, &mut parts)?;
+    merge_into::<true>(vocab, piece, &mut parts)?;
     for pair in parts.windows(2) {
         if let [part, next] = pair {
             if let Some(rank) =
@@ -146,6 +156,9 @@ pub(crate) fn count_piece_prefetched(
 
 /// The number of tokens of a piece that is not one token.
 fn count_merged(vocab: &Vocab, piece: &[u8]) -> Result<usize> {
+    if let Some(starts) = merge_long(vocab, piece)? {
+        return Ok(starts.len());
+    }
     if let Some(backtrack) = backtrack_for(vocab, piece) {
         let mut tokens = Vec::with_capacity(piece.len() / 4);
         if backtrack.encode(vocab, piece, &mut tokens) {
@@ -153,30 +166,41 @@ fn count_merged(vocab: &Vocab, piece: &[u8]) -> Result<usize> {
         }
     }
     let mut parts = Vec::with_capacity(piece.len() + 1);
-    merge_into(vocab, piece, &mut parts)?;
+    merge_into::<true>(vocab, piece, &mut parts)?;
     Ok(parts.len().saturating_sub(1)) // the last one is the end
 }
 
 /// Start offsets of the parts `piece` merges into (every single byte must be a token, as in all
 /// byte-level BPE vocabularies; a custom one without some byte yields the parts it can).
 pub fn merge(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
+    if let Some(starts) = merge_long(vocab, piece)? {
+        return Ok(starts.into_iter().map(|s| s as usize).collect());
+    }
     if let Some(starts) = merge_by_backtrack(vocab, piece) {
         return Ok(starts);
     }
     let mut parts = Vec::with_capacity(piece.len() + 1);
-    merge_into(vocab, piece, &mut parts)?;
+    merge_into::<true>(vocab, piece, &mut parts)?;
     Ok(starts_of(&parts))
 }
 
 /// The merge of a piece too short for the backtracking encoder, into `parts` (the final parts,
 /// then one at the end): from whole characters where that is exact, else from bytes. One
 /// vector for all of it: a second one for the start offsets alone made the byte merge of
-/// English and code 4% slower.
-fn merge_into(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> Result<()> {
-    if !piece.is_ascii() && merge_chars_into(vocab, piece, parts)? {
+/// English and code 4% slower. `PREFETCH`: start loading the first lookups' table lines first
+/// (worth it for a piece whose lookups are in no cache; not for the segments of a long piece,
+/// where it made a megabyte of random letters 15-20% slower).
+fn merge_into<const PREFETCH: bool>(
+    vocab: &Vocab,
+    piece: &[u8],
+    parts: &mut Vec<Unit>,
+) -> Result<()> {
+    if !piece.is_ascii() && merge_chars_into::<PREFETCH>(vocab, piece, parts)? {
         return Ok(());
     }
-    prefetch_char_windows(vocab, piece);
+    if PREFETCH {
+        prefetch_char_windows(vocab, piece);
+    }
     parts.clear();
     if piece.len() < HEAP_THRESHOLD {
         parts.extend(byte_units(piece));
@@ -187,6 +211,15 @@ fn merge_into(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> Result<()> 
         set_parts(parts, &merge_by_heap(vocab, piece)?, piece);
     }
     Ok(())
+}
+
+/// For a piece long enough for the backtracking encoder: its token starts, merged in segments
+/// (`bpe/segmented.rs`), if every joint was proven.
+fn merge_long(vocab: &Vocab, piece: &[u8]) -> Result<Option<Vec<u32>>> {
+    match backtrack_for(vocab, piece) {
+        Some(backtrack) => segmented::merge_segmented(vocab, backtrack, piece),
+        None => Ok(None),
+    }
 }
 
 /// The backtracking encoder's answer for a piece long enough to use it.
@@ -212,11 +245,17 @@ fn merge_by_backtrack(vocab: &Vocab, piece: &[u8]) -> Option<Vec<usize>> {
 /// The merge started from whole characters where that is exact (`bpe/char_units.rs`): `parts`
 /// gets the final parts, then one at the end. False where it is not exact (then the bytes are
 /// merged).
-fn merge_chars_into(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> Result<bool> {
+fn merge_chars_into<const PREFETCH: bool>(
+    vocab: &Vocab,
+    piece: &[u8],
+    parts: &mut Vec<Unit>,
+) -> Result<bool> {
     if !vocab.char_units().units_of(piece, parts) {
         return Ok(false);
     }
-    prefetch_unit_windows(vocab, piece, parts);
+    if PREFETCH {
+        prefetch_unit_windows(vocab, piece, parts);
+    }
     if parts.len() <= HEAP_THRESHOLD {
         return Ok(scan_in_place::<true>(vocab, piece, parts, Rank::MAX));
     }

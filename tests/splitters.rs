@@ -158,10 +158,8 @@ fn ascii_letter_runs_split_identically() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20_000);
     let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
-    let enders: Vec<char> = (0u8..0x80)
-        .map(char::from)
-        .chain("éÉſKǅ\u{301}\u{a0}ß日Жж١".chars())
-        .collect();
+    let enders: Vec<char> =
+        (0u8..0x80).map(char::from).chain("éÉſKǅ\u{301}\u{a0}ß日Жж١".chars()).collect();
     let splitters: Vec<_> = PATTERNS
         .iter()
         .map(|(name, p)| (*name, Splitter::new(p).unwrap(), Splitter::regex(p).unwrap()))

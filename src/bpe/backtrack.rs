@@ -155,7 +155,7 @@ impl Backtrack {
     /// tokens. Replays both merge histories backwards (the right edge of `left`, the left edge of
     /// `right`), later merge first; at each step the two edge parts must not be a token that BPE
     /// would join before the merge that is undone next.
-    fn is_valid_pair(&self, vocab: &Vocab, left: Rank, right: Rank) -> bool {
+    pub(crate) fn is_valid_pair(&self, vocab: &Vocab, left: Rank, right: Rank) -> bool {
         self.is_valid_pair_below(vocab, left, right, u64::MAX)
     }
 
