@@ -135,11 +135,17 @@ impl Vocab {
     }
 
     /// The rank of exactly these bytes, if they are one token.
-    #[inline]
+    #[inline(always)]
     pub fn rank_of(&self, token: &[u8]) -> Option<Rank> {
         if let Some(i) = short_index(token) {
             return self.short.get(i).copied().filter(|r| *r != Rank::MAX);
         }
+        self.rank_of_hashed(token)
+    }
+
+    /// [`rank_of`](Self::rank_of) for keys of three bytes or more.
+    #[inline(never)]
+    fn rank_of_hashed(&self, token: &[u8]) -> Option<Rank> {
         self.rank_of_probed(token, &Probe::new(token))
     }
 
