@@ -57,10 +57,33 @@ def best_time(work: Callable[[], Any], repeat: int) -> float:
     return best
 
 
+# Text for the messages: the bench corpus (English, code, 27 languages; 5 MB), handed out in
+# consecutive slices, so that no history repeats a text or a word sequence (wrapping around only
+# after 5 MB, beyond what a per-thread cache keeps).
+_CORPUS: list[str] = []
+_cursor = 0
+
+
+def corpus_text(length: int) -> str:
+    """The next `length` characters of the bench corpus."""
+    global _cursor
+    if not _CORPUS:
+        _CORPUS.append("".join((FIXTURES / "bench" / f"{kind}.txt").read_text(encoding="utf-8")
+                               for kind in ("english", "code", "multilingual")))
+    corpus = _CORPUS[0]
+    if _cursor + length > len(corpus):
+        _cursor = 0
+    text = corpus[_cursor:_cursor + length]
+    _cursor += length
+    return text
+
+
 def history(count: int, tag: str = "") -> list[dict[str, Any]]:
-    """The fixture conversation repeated to `count` messages. Every copy's texts are made unique
-    (and `tag` makes whole histories unique), so no text is ever counted twice in one call:
-    real histories do not repeat, and a repeated one would flatter our memo of counts."""
+    """The fixture conversation's shape (roles, tool calls and their results, multi-part
+    contents) repeated to `count` messages, every text replaced by fresh corpus text of the same
+    length and marked with its copy and `tag`. No text is counted twice in one call, nor a
+    sentence of one: real histories do not repeat, and a repeated one would flatter our memo of
+    counts and our per-thread cache of merged pieces."""
     base = json.loads((FIXTURES / "messages.json").read_text(encoding="utf-8"))
     out: list[dict[str, Any]] = []
     copy = 0
@@ -71,9 +94,10 @@ def history(count: int, tag: str = "") -> list[dict[str, Any]]:
             mark = f"[{tag}{copy}] "
             m = dict(message)
             if isinstance(m.get("content"), str):
-                m["content"] = mark + m["content"]
+                m["content"] = mark + corpus_text(len(m["content"]))
             elif m.get("content"):
-                m["content"] = [{**p, "text": mark + p["text"]} if p.get("type") == "text" else p for p in m["content"]]
+                m["content"] = [{**p, "text": mark + corpus_text(len(p["text"]))} if p.get("type") == "text" else p
+                                for p in m["content"]]
             if "tool_call_id" in m:
                 m["tool_call_id"] = f"{m['tool_call_id']}-{tag}{copy}"
             if m.get("tool_calls"):
