@@ -194,6 +194,30 @@ impl CoreEncoding {
         Ok(self.encode_with_last_piece(text, allowed)?.0)
     }
 
+    /// Calls `on_item` for every piece of the ordinary text in `text` (with its prefetched probe
+    /// and this thread's cache of merged pieces) and every allowed special token, in order.
+    fn for_each_item<'t>(
+        &'t self,
+        text: &'t str,
+        allowed: Allowed<'t>,
+        mut on_item: impl FnMut(Item<'t, '_>) -> Result<()>,
+    ) -> Result<()> {
+        bpe::with_thread_cache(|mut cache| {
+            for segment in self.segments(text, allowed) {
+                match segment {
+                    Segment::Text(part) => {
+                        let cache = cache.as_deref_mut();
+                        self.for_each_piece_prefetched(part, cache, |piece, probe, cache| {
+                            on_item(Item::Piece(piece, probe, cache))
+                        })?
+                    }
+                    Segment::Special(rank) => on_item(Item::Special(rank))?,
+                }
+            }
+            Ok(())
+        })
+    }
+
     /// Like [`encode`](Self::encode), also returning how many tokens the last regex piece gave
     /// (0 when the text ends with a special token); `_encode_bytes` needs it.
     pub(crate) fn encode_with_last_piece(
@@ -203,31 +227,19 @@ impl CoreEncoding {
     ) -> Result<(Vec<Rank>, usize)> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
         let mut last_piece_len = 0;
-        bpe::with_thread_cache(|mut cache| {
-            for segment in self.segments(text, allowed) {
-                match segment {
-                    Segment::Text(part) => {
-                        let cache = cache.as_deref_mut();
-                        self.for_each_piece_prefetched(part, cache, |piece, probe, cache| {
-                            let before = out.len();
-                            bpe::encode_piece_prefetched(
-                                &self.vocab,
-                                piece,
-                                probe,
-                                cache,
-                                &mut out,
-                            )?;
-                            last_piece_len = out.len() - before;
-                            Ok(())
-                        })?
-                    }
-                    Segment::Special(rank) => {
-                        out.push(rank);
-                        last_piece_len = 0;
-                    }
+        self.for_each_item(text, allowed, |item| {
+            match item {
+                Item::Piece(piece, probe, cache) => {
+                    let before = out.len();
+                    bpe::encode_piece_prefetched(&self.vocab, piece, probe, cache, &mut out)?;
+                    last_piece_len = out.len() - before;
+                }
+                Item::Special(rank) => {
+                    out.push(rank);
+                    last_piece_len = 0;
                 }
             }
-            Ok::<_, Error>(())
+            Ok(())
         })?;
         Ok((out, last_piece_len))
     }
@@ -235,20 +247,14 @@ impl CoreEncoding {
     /// The number of tokens `encode(text, allowed)` returns, without building them.
     pub fn count(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
         let mut total = 0usize;
-        bpe::with_thread_cache(|mut cache| {
-            for segment in self.segments(text, allowed) {
-                match segment {
-                    Segment::Text(part) => {
-                        let cache = cache.as_deref_mut();
-                        self.for_each_piece_prefetched(part, cache, |piece, probe, cache| {
-                            total += bpe::count_piece_prefetched(&self.vocab, piece, probe, cache)?;
-                            Ok(())
-                        })?
-                    }
-                    Segment::Special(_) => total += 1,
+        self.for_each_item(text, allowed, |item| {
+            total += match item {
+                Item::Piece(piece, probe, cache) => {
+                    bpe::count_piece_prefetched(&self.vocab, piece, probe, cache)?
                 }
-            }
-            Ok::<_, Error>(())
+                Item::Special(_) => 1,
+            };
+            Ok(())
         })?;
         Ok(total)
     }
@@ -388,6 +394,13 @@ impl CoreEncoding {
 /// A stretch of ordinary text or one allowed special token.
 enum Segment<'t> {
     Text(&'t str),
+    Special(Rank),
+}
+
+/// What [`CoreEncoding::for_each_item`] hands out: a piece of ordinary text (with its probe and
+/// the thread's cache of merged pieces) or an allowed special token.
+enum Item<'t, 'c> {
+    Piece(&'t [u8], Option<&'c Probe>, Option<&'c mut PieceCache>),
     Special(Rank),
 }
 

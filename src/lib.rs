@@ -24,6 +24,9 @@ pub mod types;
 pub mod unicode_classes;
 pub mod vocab;
 
+#[cfg(test)]
+mod test_rng;
+
 #[cfg(feature = "python")]
 mod python;
 

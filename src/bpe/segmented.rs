@@ -124,17 +124,7 @@ fn char_boundary_before(piece: &[u8], from: usize, mut end: usize) -> usize {
 mod tests {
     use super::*;
     use crate::bpe::merge_by_heap;
-
-    /// xorshift64*: deterministic, no dependency.
-    struct Rng(u64);
-    impl Rng {
-        fn below(&mut self, n: usize) -> usize {
-            self.0 ^= self.0 >> 12;
-            self.0 ^= self.0 << 25;
-            self.0 ^= self.0 >> 27;
-            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
-        }
-    }
+    use crate::test_rng::TestRng;
 
     /// Long pieces of many kinds, segmented, against the heap merge (itself tested against the
     /// scan and PyPI tiktoken): runs of one letter, of a few letters and of random ones, of
@@ -159,7 +149,7 @@ mod tests {
             (&["日", "本", "語", "の", "テ", "キ"], true),
             (&["e", "é", "\u{301}", "ß", "a", "z", "Q"], true),
         ];
-        let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+        let mut rng = TestRng(0x9E37_79B9_7F4A_7C15);
         for name in ["r50k_base", "cl100k_base", "o200k_base"] {
             let vocab = crate::encodings::get_encoding(name).unwrap().vocab();
             let backtrack = vocab.backtrack().unwrap();
