@@ -366,6 +366,21 @@ fn o200k_contraction(s: &str, end: usize) -> usize {
 /// two letter-word forms with an optional `[^\r\n\p{L}\p{N}]` prefix, `\p{N}{1,3}`,
 /// ` ?[^\s\p{L}\p{N}]+[\r\n/]*`, `\s*[\r\n]+`, `\s+(?!\S)`, `\s+`.
 fn o200k_piece_end(s: &str, i: usize) -> usize {
+    // The most common pieces, " word", "word" and "Word" in ASCII, straight to their lowercase
+    // run: what the first form below finds for them, without decoding their first characters
+    // again in each alternative.
+    let bytes = s.as_bytes();
+    if let Some(&b0) = bytes.get(i) {
+        let lower_from = match (b0, bytes.get(i + 1)) {
+            (b'a'..=b'z', _) => Some(i),
+            (b' ' | b'A'..=b'Z', Some(b'a'..=b'z')) => Some(i + 1),
+            _ => None,
+        };
+        if let Some(from) = lower_from {
+            let end = run(s, ascii_letters_end(s, from, true), |k| has(k, LOWERISH));
+            return o200k_contraction(s, end);
+        }
+    }
     let Some((c0, l0, k0)) = char_at(s, i) else { return s.len() };
     // The optional prefix is greedy: with it first, then without it.
     let prefix = c0 != '\r' && c0 != '\n' && !has(k0, LETTER | NUMBER);
