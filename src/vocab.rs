@@ -47,15 +47,33 @@ pub struct Vocab {
 /// The next vocabulary's [`Vocab::id`]; 0 is never given out.
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
-/// Index into `short` of a 1- or 2-byte key: 0..256 single bytes, 256.. pairs.
+/// Index into `short` of a 1- or 2-byte key, or of three ASCII letters: 0..256 single bytes,
+/// then every pair, then every three letters.
 #[inline(always)]
 fn short_index(key: &[u8]) -> Option<usize> {
     match *key {
         [a] => Some(a as usize),
         [a, b] => Some(256 + ((a as usize) << 8 | b as usize)),
+        [a, b, c] => {
+            let (a, b, c) = (letter_index(a)?, letter_index(b)?, letter_index(c)?);
+            Some(256 + 65_536 + (a * 52 + b) * 52 + c)
+        }
         _ => None,
     }
 }
+
+/// 0..52 for an ASCII letter.
+#[inline(always)]
+fn letter_index(byte: u8) -> Option<usize> {
+    match byte {
+        b'A'..=b'Z' => Some((byte - b'A') as usize),
+        b'a'..=b'z' => Some((byte - b'a') as usize + 26),
+        _ => None,
+    }
+}
+
+/// Entries of `short`.
+const SHORT_KEYS: usize = 256 + 65_536 + 52 * 52 * 52;
 
 impl Vocab {
     /// Builds a vocabulary from build.rs tables: `offsets` holds little-endian u32s.
@@ -103,7 +121,7 @@ impl Vocab {
     fn from_parts(bytes: Cow<'static, [u8]>, offsets: Vec<u32>) -> Result<Self> {
         let ranks = offsets.len().saturating_sub(1);
         let mut table = TokenTable::with_room_for(ranks);
-        let mut short = vec![Rank::MAX; 256 + 65_536];
+        let mut short = vec![Rank::MAX; SHORT_KEYS];
         let mut len = 0;
         let duplicate =
             |token: &[u8]| Error::InvalidEncoding(format!("token {token:?} has two ranks"));
@@ -270,5 +288,35 @@ mod tests {
         assert!(Vocab::from_pairs(vec![(long.clone(), 0), (long.clone(), 1)]).is_err());
         let vocab = Vocab::from_pairs(vec![(long.clone(), 0), (other.clone(), 1)]).unwrap();
         assert_eq!((vocab.rank_of(&long), vocab.rank_of(&other)), (Some(0), Some(1)));
+        // Three letters live in the direct table: a duplicate there is refused too.
+        assert!(Vocab::from_pairs(vec![(b"aBc".to_vec(), 0), (b"aBc".to_vec(), 1)]).is_err());
+    }
+
+    /// Every key of 1-2 bytes and of three ASCII letters (the direct table), and three-byte keys
+    /// next to the letter ranges (the hash table), give the rank the vocabulary's own list says.
+    #[test]
+    fn direct_and_hashed_lookups_agree_with_the_token_list() {
+        for name in ["r50k_base", "cl100k_base", "o200k_base"] {
+            let vocab = crate::encodings::get_encoding(name).unwrap().vocab();
+            let listed: std::collections::HashMap<&[u8], Rank> = vocab.iter().collect();
+            let letters: Vec<u8> = (b'A'..=b'Z').chain(b'a'..=b'z').collect();
+            let edges = [b'@', b'[', b'`', b'{', b' ', b'0', 0xC3];
+            let mut keys: Vec<Vec<u8>> = (0..=255u8).map(|a| vec![a]).collect();
+            keys.extend((0..=255u8).flat_map(|a| (0..=255u8).map(move |b| vec![a, b])));
+            for &a in letters.iter().chain(&edges) {
+                for &b in letters.iter().chain(&edges) {
+                    for &c in letters.iter().chain(&edges) {
+                        keys.push(vec![a, b, c]);
+                    }
+                }
+            }
+            for key in &keys {
+                assert_eq!(
+                    vocab.rank_of(key),
+                    listed.get(key.as_slice()).copied(),
+                    "{name} {key:?}"
+                );
+            }
+        }
     }
 }
