@@ -97,12 +97,7 @@ pub(crate) fn encode_piece_prefetched(
 /// The tokens of a piece that is not one token.
 fn encode_merged(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) -> Result<()> {
     if let Some(starts) = merge_long(vocab, piece)? {
-        let ends = starts.iter().skip(1).map(|&s| s as usize).chain([piece.len()]);
-        for (start, end) in starts.iter().map(|&s| s as usize).zip(ends) {
-            if let Some(rank) = piece.get(start..end).and_then(|p| vocab.rank_of(p)) {
-                out.push(rank);
-            }
-        }
+        push_ranks(vocab, piece, starts.iter().map(|&s| s as usize), out);
         return Ok(());
     }
     if let Some(backtrack) = backtrack_for(vocab, piece) {
@@ -112,16 +107,25 @@ fn encode_merged(vocab: &Vocab, piece: &[u8], out: &mut Vec<Rank>) -> Result<()>
     }
     let mut parts = Vec::with_capacity(piece.len() + 1);
     merge_into::<true>(vocab, piece, &mut parts)?;
-    for pair in parts.windows(2) {
-        if let [part, next] = pair {
-            if let Some(rank) =
-                piece.get(part.start as usize..next.start as usize).and_then(|p| vocab.rank_of(p))
-            {
-                out.push(rank);
-            }
+    // The last part only marks the end.
+    let starts = parts.iter().take(parts.len().saturating_sub(1)).map(|part| part.start as usize);
+    push_ranks(vocab, piece, starts, out);
+    Ok(())
+}
+
+/// Appends the rank of each token of `piece`, given the tokens' start offsets in order.
+fn push_ranks(
+    vocab: &Vocab,
+    piece: &[u8],
+    starts: impl Iterator<Item = usize> + Clone,
+    out: &mut Vec<Rank>,
+) {
+    let ends = starts.clone().skip(1).chain([piece.len()]);
+    for (start, end) in starts.zip(ends) {
+        if let Some(rank) = piece.get(start..end).and_then(|p| vocab.rank_of(p)) {
+            out.push(rank);
         }
     }
-    Ok(())
 }
 
 /// The number of tokens of `piece`, without building them.

@@ -51,6 +51,9 @@ pub(crate) fn merge_segmented(
     piece: &[u8],
 ) -> Result<Option<Vec<u32>>> {
     let n = piece.len();
+    if u32::try_from(n).is_err() {
+        return Ok(None); // offsets are u32; the heap merge refuses such a piece with an error
+    }
     let mut starts: Vec<u32> = Vec::with_capacity(n / 2);
     let mut parts: Vec<Unit> = Vec::with_capacity(LONGEST_SEGMENT + 1);
     let mut retries_left = n / 16 + 64;
@@ -89,7 +92,7 @@ pub(crate) fn merge_segmented(
             }
         }
         let Some(kept) = parts.get(..keep) else { return Ok(None) };
-        let base = from as u32; // pieces are at most u32::MAX bytes (MAX_PIECE_BYTES)
+        let base = from as u32; // fits: the piece's length was checked above
         starts.extend(kept.iter().map(|part| base + part.start));
         let before = from;
         from += parts.get(keep).map_or(segment.len(), |part| part.start as usize);
