@@ -10,6 +10,7 @@
 
 mod backtrack;
 mod char_units;
+mod interleaved;
 mod piece_cache;
 mod prefix_index;
 mod segmented;
@@ -20,6 +21,7 @@ use std::collections::BinaryHeap;
 pub(crate) use backtrack::Backtrack;
 pub(crate) use char_units::CharUnits;
 use char_units::Unit;
+pub(crate) use interleaved::MergeRing;
 pub(crate) use piece_cache::{with_thread_cache, PieceCache};
 
 use crate::error::{Error, Result};
@@ -130,17 +132,20 @@ fn push_ranks(
 
 /// The number of tokens of `piece`, without building them.
 pub fn count_piece(vocab: &Vocab, piece: &[u8]) -> Result<usize> {
-    count_piece_prefetched(vocab, piece, None, None)
+    count_piece_prefetched(vocab, piece, None, None, None)
 }
 
-/// [`count_piece`] with the probe of an earlier `vocab.prefetch(piece)`, if any, and this
-/// thread's cache of merged pieces, if any.
+/// [`count_piece`] with the probe of an earlier `vocab.prefetch(piece)`, if any, this thread's
+/// cache of merged pieces, if any, and a ring of merges in flight, if any: a short piece that
+/// needs a merge is then left to the ring, which returns its tokens later, from this call or
+/// from `MergeRing::finish` (the returned count is of whatever finished meanwhile).
 #[inline(always)]
-pub(crate) fn count_piece_prefetched(
+pub(crate) fn count_piece_prefetched<'t>(
     vocab: &Vocab,
-    piece: &[u8],
+    piece: &'t [u8],
     probe: Option<&Probe>,
     cache: Option<&mut PieceCache>,
+    ring: Option<&mut MergeRing<'t>>,
 ) -> Result<usize> {
     if piece.len() <= 1 || vocab.rank_of_prefetched(piece, probe).is_some() {
         return Ok(usize::from(!piece.is_empty()));
@@ -150,6 +155,10 @@ pub(crate) fn count_piece_prefetched(
         if let Some(count) = cache.count(vocab.id(), piece, *hash) {
             return Ok(count);
         }
+    }
+    if let Some(ring) = ring.filter(|_| interleaved::takes(piece)) {
+        let (cache, hash) = cached.unzip();
+        return Ok(ring.add(vocab, piece, hash, cache));
     }
     let count = count_merged(vocab, piece)?;
     if let Some((cache, hash)) = cached {
@@ -327,7 +336,7 @@ fn pair_rank(vocab: &Vocab, piece: &[u8], start: usize, end: usize) -> Rank {
 }
 
 /// The units of a plain byte merge: every byte, then the end.
-fn byte_units(piece: &[u8]) -> impl Iterator<Item = Unit> {
+pub(crate) fn byte_units(piece: &[u8]) -> impl Iterator<Item = Unit> {
     (0..=piece.len() as u32).map(|start| Unit::new(start, 0))
 }
 
@@ -347,80 +356,125 @@ pub(crate) fn merge_by_scan_below(vocab: &Vocab, piece: &[u8], limit: Rank) -> V
 
 /// The scan from the units in `parts` (each unit's start and floor, then one at the piece's
 /// end), which it leaves as the final parts, then the end. False if a join it would take ranks
-/// below the floor of a part it joins (see `bpe/char_units.rs`).
+/// below the floor of a part it joins (see `bpe/char_units.rs`). `bpe/interleaved.rs` takes
+/// the same steps, with other pieces' steps in between.
 pub(crate) fn scan_in_place<const FLOORS: bool>(
     vocab: &Vocab,
     piece: &[u8],
     parts: &mut Vec<Unit>,
     limit: Rank,
 ) -> bool {
-    // The rank of parts i and i + 1 joined (MAX if that is no token below `limit`); `None` if
-    // it breaks a floor.
-    let pair_at = |parts: &[Unit], i: usize| -> Option<Rank> {
-        let (Some(left), Some(right), Some(next)) =
-            (parts.get(i), parts.get(i + 1), parts.get(i + 2))
-        else {
-            return Some(Rank::MAX);
-        };
-        let rank = pair_rank(vocab, piece, left.start as usize, next.start as usize);
-        if rank >= limit {
-            Some(Rank::MAX)
-        } else if FLOORS && rank < left.floor.max(right.floor) {
-            None
-        } else {
-            Some(rank)
+    if !set_all_pairs::<FLOORS>(vocab, piece, parts, limit) {
+        return false;
+    }
+    loop {
+        let (rank, i) = lowest_pair(parts);
+        if rank == Rank::MAX || !join_at::<FLOORS>(parts, i) {
+            return true;
         }
+        if !set_pairs_around::<FLOORS>(vocab, piece, parts, i, limit) {
+            return false;
+        }
+    }
+}
+
+/// The rank of parts `i` and `i + 1` joined (MAX if that is no token below `limit`, or there
+/// is no such pair); `None` if it would break a floor.
+#[inline(always)]
+fn pair_at<const FLOORS: bool>(
+    vocab: &Vocab,
+    piece: &[u8],
+    parts: &[Unit],
+    i: usize,
+    limit: Rank,
+) -> Option<Rank> {
+    let (Some(left), Some(right), Some(next)) = (parts.get(i), parts.get(i + 1), parts.get(i + 2))
+    else {
+        return Some(Rank::MAX);
     };
+    let rank = pair_rank(vocab, piece, left.start as usize, next.start as usize);
+    if rank >= limit {
+        Some(Rank::MAX)
+    } else if FLOORS && rank < left.floor.max(right.floor) {
+        None
+    } else {
+        Some(rank)
+    }
+}
+
+/// Sets the pair rank of every part; false if one would break a floor.
+#[inline(always)]
+pub(crate) fn set_all_pairs<const FLOORS: bool>(
+    vocab: &Vocab,
+    piece: &[u8],
+    parts: &mut [Unit],
+    limit: Rank,
+) -> bool {
     for i in 0..parts.len() {
-        let Some(rank) = pair_at(parts, i) else { return false };
+        let Some(rank) = pair_at::<FLOORS>(vocab, piece, parts, i, limit) else { return false };
         if let Some(part) = parts.get_mut(i) {
             part.pair = rank;
         }
     }
-    loop {
-        let mut best = (Rank::MAX, 0usize);
-        for (i, part) in parts.iter().enumerate() {
-            if part.pair < best.0 {
-                best = (part.pair, i);
-            }
+    true
+}
+
+/// After a join at `i`: sets the pair ranks of parts `i` and `i - 1`, the only ones it changed;
+/// false if one would break a floor.
+#[inline(always)]
+pub(crate) fn set_pairs_around<const FLOORS: bool>(
+    vocab: &Vocab,
+    piece: &[u8],
+    parts: &mut [Unit],
+    i: usize,
+    limit: Rank,
+) -> bool {
+    for at in [Some(i), i.checked_sub(1)].into_iter().flatten() {
+        let Some(rank) = pair_at::<FLOORS>(vocab, piece, parts, at, limit) else { return false };
+        if let Some(part) = parts.get_mut(at) {
+            part.pair = rank;
         }
-        let (rank, i) = best;
-        if rank == Rank::MAX {
-            return true;
+    }
+    true
+}
+
+/// The lowest pair rank among `parts` and the index of its part, the leftmost on a tie.
+#[inline(always)]
+pub(crate) fn lowest_pair(parts: &[Unit]) -> (Rank, usize) {
+    let mut best = (Rank::MAX, 0usize);
+    for (i, part) in parts.iter().enumerate() {
+        if part.pair < best.0 {
+            best = (part.pair, i);
         }
-        if FLOORS {
-            let floor = match (parts.get(i), parts.get(i + 1)) {
-                (Some(left), Some(right)) => left.floor.max(right.floor),
-                _ => return true,
-            };
+    }
+    best
+}
+
+/// Joins parts `i` and `i + 1` (the joined part keeps the higher floor); false if there is no
+/// part `i + 1`. Pair ranks around the join are left stale: see [`set_pairs_around`].
+#[inline(always)]
+pub(crate) fn join_at<const FLOORS: bool>(parts: &mut Vec<Unit>, i: usize) -> bool {
+    if i + 1 >= parts.len() {
+        return false;
+    }
+    if FLOORS {
+        if let (Some(&left), Some(&right)) = (parts.get(i), parts.get(i + 1)) {
             if let Some(part) = parts.get_mut(i) {
-                part.floor = floor;
-            }
-        }
-        if i + 1 >= parts.len() {
-            return true;
-        }
-        // Shifting the few parts after the join by hand: `Vec::remove` calls memmove, which
-        // for the ten or so parts of a piece was 4% of the time of counting multilingual text.
-        for k in i + 1..parts.len() - 1 {
-            if let Some(&next) = parts.get(k + 1) {
-                if let Some(part) = parts.get_mut(k) {
-                    *part = next;
-                }
-            }
-        }
-        parts.pop();
-        let Some(joined_pair) = pair_at(parts, i) else { return false };
-        if let Some(part) = parts.get_mut(i) {
-            part.pair = joined_pair;
-        }
-        if let Some(prev) = i.checked_sub(1) {
-            let Some(prev_pair) = pair_at(parts, prev) else { return false };
-            if let Some(part) = parts.get_mut(prev) {
-                part.pair = prev_pair;
+                part.floor = left.floor.max(right.floor);
             }
         }
     }
+    // Shifting the few parts after the join by hand: `Vec::remove` calls memmove, which for
+    // the ten or so parts of a piece was 4% of the time of counting multilingual text.
+    for k in i + 1..parts.len() - 1 {
+        if let Some(&next) = parts.get(k + 1) {
+            if let Some(part) = parts.get_mut(k) {
+                *part = next;
+            }
+        }
+    }
+    parts.pop();
+    true
 }
 
 /// A part of the piece during the heap merge: a node of a linked list keyed by start offset.

@@ -195,7 +195,8 @@ impl CoreEncoding {
     }
 
     /// Calls `on_item` for every piece of the ordinary text in `text` (with its prefetched probe
-    /// and this thread's cache of merged pieces) and every allowed special token, in order.
+    /// and this thread's cache of merged pieces) and every allowed special token, in order, then
+    /// `Item::End` once.
     fn for_each_item<'t>(
         &'t self,
         text: &'t str,
@@ -214,7 +215,7 @@ impl CoreEncoding {
                     Segment::Special(rank) => on_item(Item::Special(rank))?,
                 }
             }
-            Ok(())
+            on_item(Item::End(cache))
         })
     }
 
@@ -238,6 +239,7 @@ impl CoreEncoding {
                     out.push(rank);
                     last_piece_len = 0;
                 }
+                Item::End(_) => {}
             }
             Ok(())
         })?;
@@ -247,12 +249,15 @@ impl CoreEncoding {
     /// The number of tokens `encode(text, allowed)` returns, without building them.
     pub fn count(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
         let mut total = 0usize;
+        // Short pieces that need a merge are merged a few at a time (`bpe/interleaved.rs`).
+        let mut ring = bpe::MergeRing::new();
         self.for_each_item(text, allowed, |item| {
             total += match item {
                 Item::Piece(piece, probe, cache) => {
-                    bpe::count_piece_prefetched(&self.vocab, piece, probe, cache)?
+                    bpe::count_piece_prefetched(&self.vocab, piece, probe, cache, Some(&mut ring))?
                 }
                 Item::Special(_) => 1,
+                Item::End(cache) => ring.finish(&self.vocab, cache),
             };
             Ok(())
         })?;
@@ -398,10 +403,12 @@ enum Segment<'t> {
 }
 
 /// What [`CoreEncoding::for_each_item`] hands out: a piece of ordinary text (with its probe and
-/// the thread's cache of merged pieces) or an allowed special token.
+/// the thread's cache of merged pieces), an allowed special token, or the end.
 enum Item<'t, 'c> {
     Piece(&'t [u8], Option<&'c Probe>, Option<&'c mut PieceCache>),
     Special(Rank),
+    /// After the last piece or special token, with the cache again (to finish merges in flight).
+    End(Option<&'c mut PieceCache>),
 }
 
 /// Iterator behind [`CoreEncoding::segments`]. Like tiktoken, a special-token match that is not

@@ -61,7 +61,7 @@ fn padded(piece: &[u8]) -> Option<[u8; MAX_PIECE_BYTES]> {
 }
 
 impl PieceCache {
-    fn new() -> Self {
+    pub(crate) fn new() -> Self {
         PieceCache { keys: vec![EMPTY; SLOTS], tokens: vec![[0; MAX_TOKENS]; SLOTS] }
     }
 
