@@ -12,3 +12,9 @@ impl TestRng {
         (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
     }
 }
+
+/// How many cases a randomized test runs: the environment variable `name` if it holds a number
+/// (for the long runs before a submission), else `default`.
+pub(crate) fn cases_from_env(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|n| n.parse().ok()).unwrap_or(default)
+}

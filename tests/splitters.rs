@@ -116,12 +116,14 @@ impl Rng {
     }
 }
 
+/// Cases per randomized test: `TOKENIZER_RS_SPLIT_CASES`, else 20,000.
+fn split_cases() -> usize {
+    std::env::var("TOKENIZER_RS_SPLIT_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(20_000)
+}
+
 #[test]
 fn random_strings_split_identically() {
-    let cases: usize = std::env::var("TOKENIZER_RS_SPLIT_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let cases = split_cases();
     let reps = representatives();
     // Weighted toward what the patterns treat specially.
     let hot: Vec<char> =
@@ -153,10 +155,7 @@ fn random_strings_split_identically() {
 /// ranges above all: '@', '[', '`', '{'), in non-ASCII letters, marks and other scripts.
 #[test]
 fn ascii_letter_runs_split_identically() {
-    let cases: usize = std::env::var("TOKENIZER_RS_SPLIT_CASES")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(20_000);
+    let cases = split_cases();
     let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
     let enders: Vec<char> =
         (0u8..0x80).map(char::from).chain("éÉſKǅ\u{301}\u{a0}ß日Жж١".chars()).collect();

@@ -433,10 +433,7 @@ mod tests {
 
     #[test]
     fn equals_the_heap_on_long_pieces_of_every_builtin_vocabulary() {
-        let cases = std::env::var("TOKENIZER_RS_BACKTRACK_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(60);
+        let cases = crate::test_rng::cases_from_env("TOKENIZER_RS_BACKTRACK_CASES", 60);
         let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
         for name in ["r50k_base", "p50k_base", "cl100k_base", "o200k_base"] {
             let vocab = crate::encodings::get_encoding(name).unwrap().vocab();

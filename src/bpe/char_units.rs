@@ -478,10 +478,7 @@ mod tests {
     /// tokens: the merge from characters equals the merge of the bytes.
     #[test]
     fn every_bmp_character_in_context_merges_as_its_bytes() {
-        let contexts: usize = std::env::var("TOKENIZER_RS_CHAR_CONTEXTS")
-            .ok()
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(3);
+        let contexts = crate::test_rng::cases_from_env("TOKENIZER_RS_CHAR_CONTEXTS", 3);
         for name in ["r50k_base", "cl100k_base", "o200k_base"] {
             let vocab = get_encoding(name).unwrap().vocab();
             let mut rng = Rng(0x5eed);

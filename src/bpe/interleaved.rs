@@ -184,7 +184,9 @@ mod tests {
         for kind in ["english", "code"] {
             let path = format!("{}/fixtures/bench/{kind}.txt", env!("CARGO_MANIFEST_DIR"));
             let text = std::fs::read_to_string(path).unwrap();
-            let text = text.get(..200_000).unwrap_or(&text);
+            // The first 200 KB, cut at a character boundary.
+            let end = (0..=200_000.min(text.len())).rev().find(|&i| text.is_char_boundary(i));
+            let text = text.get(..end.unwrap_or(0)).unwrap();
             splitter
                 .for_each_piece(text, |piece| {
                     let bytes = piece.as_bytes();

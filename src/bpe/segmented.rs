@@ -135,10 +135,7 @@ mod tests {
     /// runs more.
     #[test]
     fn equals_the_heap_on_long_pieces() {
-        let cases: usize = std::env::var("TOKENIZER_RS_SEGMENTED_CASES")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(40);
+        let cases = crate::test_rng::cases_from_env("TOKENIZER_RS_SEGMENTED_CASES", 40);
         // (alphabet, whether its tokens are short enough for segments)
         let alphabets: [(&[&str], bool); 7] = [
             (
