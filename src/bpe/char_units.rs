@@ -119,6 +119,7 @@ impl CharUnits {
             return false;
         }
         units.clear();
+        units.reserve(piece.len() + 1);
         let mut any = false;
         let mut at = 0;
         // A space and the character after it, as one segment.
@@ -186,6 +187,9 @@ fn entry_in(table: &[Entry], c: char) -> Entry {
 fn push_parts(units: &mut Vec<Unit>, at: usize, len: usize, entry: Entry) {
     let start = at as u32;
     units.push(Unit::new(start, entry.floor));
+    if entry.cuts == 0 {
+        return; // one part, as for most characters
+    }
     for i in 0..len as u32 - 1 {
         if entry.cuts & (1 << i) != 0 {
             units.push(Unit::new(start + i + 1, entry.floor));
