@@ -84,7 +84,9 @@ fn char_at(s: &str, i: usize) -> Option<(char, usize, u8)> {
     }
     // Decoded by hand: `s` is valid UTF-8, so the lead byte gives the length and the next
     // bytes are continuation bytes. `str::chars` validated again, through an out-of-line call
-    // (`next_code_point`): 1-2% of the time of splitting multilingual text.
+    // (`next_code_point`): 2.7% of the instructions of counting multilingual text on cl100k
+    // (callgrind). Out of line, this decoding made every case 1-3% worse. `bpe/char_units.rs`
+    // has its own decoder, which validates: its pieces may be any bytes.
     let bytes = s.as_bytes();
     let tail = |k: usize| bytes.get(i + k).map_or(0, |&b| u32::from(b & 0x3F));
     let (cp, len) = match b {

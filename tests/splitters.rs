@@ -11,6 +11,14 @@ use tokenizer_rs::unicode_classes::{class_of, LL, LM, LO, LT, LU, MARK, NUMBER, 
 const PATTERNS: [(&str, &str); 3] =
     [("r50k", R50K_PAT_STR), ("cl100k", CL100K_PAT_STR), ("o200k", O200K_PAT_STR)];
 
+/// Each pattern's name, hand-written splitter and regex splitter.
+fn splitter_pairs() -> Vec<(&'static str, Splitter, Splitter)> {
+    PATTERNS
+        .iter()
+        .map(|(name, p)| (*name, Splitter::new(p).unwrap(), Splitter::regex(p).unwrap()))
+        .collect()
+}
+
 fn pieces(splitter: &Splitter, text: &str) -> Vec<String> {
     let mut out = Vec::new();
     splitter
@@ -75,8 +83,7 @@ fn every_class_in_every_context() {
         "{}", "'{}", "{}'s", "a{}", "A{}b", " {}", "  {}x", "{}{}", "\n{}", "{} \n", "1{}2",
         "{}'LL", "!{}a",
     ];
-    for (name, pattern) in PATTERNS {
-        let (fast, regex) = (Splitter::new(pattern).unwrap(), Splitter::regex(pattern).unwrap());
+    for (name, fast, regex) in splitter_pairs() {
         for &c in &reps {
             for context in contexts {
                 let text = context.replace("{}", &c.to_string());
@@ -94,8 +101,7 @@ fn fixtures_split_identically() {
         include_str!("../fixtures/multilingual.txt"),
         include_str!("../fixtures/edge_cases.txt"),
     ];
-    for (name, pattern) in PATTERNS {
-        let (fast, regex) = (Splitter::new(pattern).unwrap(), Splitter::regex(pattern).unwrap());
+    for (name, fast, regex) in splitter_pairs() {
         for text in texts {
             assert!(pieces(&fast, text) == pieces(&regex, text), "{name}");
             for line in text.split_inclusive('\n') {
@@ -128,10 +134,7 @@ fn random_strings_split_identically() {
     // Weighted toward what the patterns treat specially.
     let hot: Vec<char> =
         " \t\n\r'’/sStTdDmMlLvVrReEſ0123.,!aZ\u{301}\u{a0}\u{3000}".chars().collect();
-    let splitters: Vec<_> = PATTERNS
-        .iter()
-        .map(|(name, p)| (*name, Splitter::new(p).unwrap(), Splitter::regex(p).unwrap()))
-        .collect();
+    let splitters = splitter_pairs();
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
     for _ in 0..cases {
         let len = rng.below(24);
@@ -159,10 +162,7 @@ fn ascii_letter_runs_split_identically() {
     let letters: Vec<char> = ('a'..='z').chain('A'..='Z').collect();
     let enders: Vec<char> =
         (0u8..0x80).map(char::from).chain("éÉſKǅ\u{301}\u{a0}ß日Жж١".chars()).collect();
-    let splitters: Vec<_> = PATTERNS
-        .iter()
-        .map(|(name, p)| (*name, Splitter::new(p).unwrap(), Splitter::regex(p).unwrap()))
-        .collect();
+    let splitters = splitter_pairs();
     let mut rng = Rng(0x2545_F491_4F6C_DD1D);
     for _ in 0..cases {
         let mut text = String::new();
