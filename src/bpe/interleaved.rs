@@ -60,6 +60,8 @@ pub(crate) struct MergeRing<'t> {
     /// The slot stepped next.
     turn: usize,
     busy: usize,
+    /// Room for the merges of pieces the ring does not take (`spare_parts`).
+    spare: Vec<Unit>,
 }
 
 impl<'t> MergeRing<'t> {
@@ -73,6 +75,7 @@ impl<'t> MergeRing<'t> {
             }),
             turn: 0,
             busy: 0,
+            spare: Vec::new(),
         }
     }
 
@@ -97,6 +100,11 @@ impl<'t> MergeRing<'t> {
             self.busy += 1;
         }
         tokens
+    }
+
+    /// A vector to merge a piece the ring does not take in, kept from one piece to the next.
+    pub(crate) fn spare_parts(&mut self) -> &mut Vec<Unit> {
+        &mut self.spare
     }
 
     /// Finishes every merge in flight; returns their tokens.
