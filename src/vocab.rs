@@ -164,6 +164,16 @@ impl Vocab {
     /// [`rank_of`](Self::rank_of) for keys of three bytes or more.
     #[inline(never)]
     fn rank_of_hashed(&self, token: &[u8]) -> Option<Rank> {
+        if token.len() > 8 {
+            return self.rank_of_long(token);
+        }
+        self.table.find_short(token.len(), &Probe::of_short(token))
+    }
+
+    /// [`rank_of`](Self::rank_of) for keys of more than 8 bytes. Out of line, so that the
+    /// lookup of shorter keys (most of BPE's pairs) needs fewer registers saved per call.
+    #[inline(never)]
+    fn rank_of_long(&self, token: &[u8]) -> Option<Rank> {
         self.rank_of_probed(token, &Probe::new(token))
     }
 

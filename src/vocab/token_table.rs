@@ -82,6 +82,13 @@ impl Probe {
         Probe { hash: fold_multiply(mixed, K0), prefix, rest }
     }
 
+    /// [`Probe::new`] for a key of at most 8 bytes (the same probe, with fewer branches).
+    #[inline(always)]
+    pub(crate) fn of_short(key: &[u8]) -> Self {
+        let prefix = prefix_of(key);
+        Probe { hash: fold_multiply(prefix ^ key.len() as u64, K0), prefix, rest: 0 }
+    }
+
     /// The key's hash (also what other tables keyed by the same bytes can index by).
     #[inline(always)]
     pub(crate) fn hash(&self) -> u64 {
@@ -231,6 +238,38 @@ impl TokenTable {
         None
     }
 
+    /// [`find`](Self::find) for a key of at most 8 bytes, `len` long: its length and first 8
+    /// bytes are the whole key, so an entry is confirmed by two compares. Most lookups of BPE's
+    /// pairs are such keys; the general `find` costs them more registers (saved and restored on
+    /// every call) and branches.
+    #[inline(always)]
+    pub(crate) fn find_short(&self, len: usize, probe: &Probe) -> Option<Rank> {
+        let tag = u32::from(probe.tag()) * 0x0101_0101;
+        let mut index = self.home(probe);
+        for _ in 0..self.lines.len() {
+            let (Some(&tags), Some(line)) = (self.tags.get(index), self.lines.get(index)) else {
+                return None;
+            };
+            let free = zero_bytes(tags);
+            let occupied = if free == 0 { u32::MAX } else { (1 << free.trailing_zeros()) - 1 };
+            let mut matches = zero_bytes(tags ^ tag) & occupied;
+            while matches != 0 {
+                let k = (matches.trailing_zeros() / 8) as usize;
+                matches &= matches - 1;
+                if let Some(entry) = line.0.get(k) {
+                    if entry.prefix == probe.prefix && entry.len as usize == len {
+                        return Some(entry.rank);
+                    }
+                }
+            }
+            if free != 0 {
+                return None;
+            }
+            index = self.next(index);
+        }
+        None
+    }
+
     /// Adds `key` with `rank`, unless an equal key is already in (then it returns false and
     /// changes nothing; `tail_equal` confirms the bytes after the sixteenth, as in `find`). The
     /// table must have room: see `with_room_for`.
@@ -327,6 +366,11 @@ mod tests {
                 |r: Rank| inserted.get(r as usize).and_then(|k| k.get(16..)) == key.get(16..);
             let expected = inserted.iter().position(|k| *k == key).map(|r| r as Rank);
             assert_eq!(table.find(key, &Probe::new(key), tail_equal), expected, "{key:?}");
+            if key.len() <= 8 {
+                let (short, full) = (Probe::of_short(key), Probe::new(key));
+                assert_eq!((short.hash, short.prefix, short.rest), (full.hash, full.prefix, 0));
+                assert_eq!(table.find_short(key.len(), &short), expected, "{key:?}");
+            }
         }
         assert_eq!(table.find(b"", &Probe::new(b""), |_| true), None);
         // Adding a key again is refused, and leaves its rank as it was.
@@ -335,6 +379,29 @@ mod tests {
                 |r: Rank| inserted.get(r as usize).and_then(|k| k.get(16..)) == key.get(16..);
             assert!(!table.insert(key, 0, tail_equal), "{key:?}");
             assert_eq!(table.find(key, &Probe::new(key), tail_equal), Some(rank as Rank));
+        }
+    }
+
+    /// Keys that differ only in trailing zero bytes have the same zero-padded prefix: only their
+    /// lengths tell them apart, when their hashes land on the same line with the same tag
+    /// (such a pair is searched for, in a table of four lines).
+    #[test]
+    fn trailing_zero_bytes_are_part_of_the_key() {
+        let mut table = TokenTable::with_room_for(8);
+        let same_place =
+            |a: &Probe, b: &Probe| a.tag() == b.tag() && table.home(a) == table.home(b);
+        // One zero byte more never lands there (the hash of a length one higher differs in a
+        // fixed way); two or three do, for some keys.
+        let (short, long) = (0u32..100_000)
+            .flat_map(|i| (1..=3).map(move |zeros| (i, zeros)))
+            .map(|(i, zeros)| (format!("k{i}").into_bytes(), format!("k{i}{}", "\0".repeat(zeros))))
+            .map(|(a, b)| (a, b.into_bytes()))
+            .find(|(a, b)| same_place(&Probe::new(a), &Probe::new(b)))
+            .unwrap();
+        assert!(table.insert(&short, 7, |_| false));
+        for (key, expected) in [(&short, Some(7)), (&long, None)] {
+            assert_eq!(table.find(key, &Probe::new(key), |_| false), expected, "{key:?}");
+            assert_eq!(table.find_short(key.len(), &Probe::of_short(key)), expected, "{key:?}");
         }
     }
 
