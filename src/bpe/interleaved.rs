@@ -239,7 +239,7 @@ mod tests {
                     checked += 1;
                 }
             }
-            // The cache keeps the last piece of each of its slots: most of the last 4,096.
+            // The cache keeps the last piece of each of its slots: most recent pieces.
             assert!(checked > 2_000, "{name}: {checked}");
         }
     }
