@@ -241,7 +241,9 @@ impl TokenTable {
     /// [`find`](Self::find) for a key of at most 8 bytes, `len` long: its length and first 8
     /// bytes are the whole key, so an entry is confirmed by two compares. Most lookups of BPE's
     /// pairs are such keys; the general `find` costs them more registers (saved and restored on
-    /// every call) and branches.
+    /// every call) and branches. The probing loop is written twice on purpose: one generic loop
+    /// taking the confirmation as a closure cost 1.3% more instructions counting multilingual
+    /// text (callgrind), from how the general lookup then compiled.
     #[inline(always)]
     pub(crate) fn find_short(&self, len: usize, probe: &Probe) -> Option<Rank> {
         let tag = u32::from(probe.tag()) * 0x0101_0101;
@@ -394,8 +396,11 @@ mod tests {
         // fixed way); two or three do, for some keys.
         let (short, long) = (0u32..100_000)
             .flat_map(|i| (1..=3).map(move |zeros| (i, zeros)))
-            .map(|(i, zeros)| (format!("k{i}").into_bytes(), format!("k{i}{}", "\0".repeat(zeros))))
-            .map(|(a, b)| (a, b.into_bytes()))
+            .map(|(i, zeros)| {
+                let short = format!("k{i}");
+                let long = format!("{short}{}", "\0".repeat(zeros));
+                (short.into_bytes(), long.into_bytes())
+            })
             .find(|(a, b)| same_place(&Probe::new(a), &Probe::new(b)))
             .unwrap();
         assert!(table.insert(&short, 7, |_| false));
