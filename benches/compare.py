@@ -170,7 +170,8 @@ def bench_single(pool: ChunkPool, count: int) -> list[Row]:
 
 def other_tokenizers(encoding: str, workdir: str) -> dict[str, Callable[[str], int]]:
     """Counting functions of the other PyPI tokenizers that are installed (each optional):
-    rs-bpe (github's `bpe`) and fastokens; tokie needs a hub download and is left out."""
+    rs-bpe (github's `bpe`), fastokens, and HF tokenizers and tokie, which read the
+    `tokenizer.json` that `hf_format.py` writes from the same ranks (nothing is downloaded)."""
     out: dict[str, Callable[[str], int]] = {}
     try:
         from rs_bpe.bpe import openai as rs_bpe_openai
@@ -179,6 +180,7 @@ def other_tokenizers(encoding: str, workdir: str) -> dict[str, Callable[[str], i
         out["rs-bpe"] = rs.count
     except (ImportError, AttributeError):
         pass
+    ranks = dict(reference(encoding)._mergeable_ranks)
     try:
         import fastokens
 
@@ -186,12 +188,36 @@ def other_tokenizers(encoding: str, workdir: str) -> dict[str, Callable[[str], i
 
         path = os.path.join(workdir, f"{encoding}.tiktoken")
         with open(path, "wb") as handle:
-            handle.write(serialize_tiktoken_file(dict(reference(encoding)._mergeable_ranks)))
+            handle.write(serialize_tiktoken_file(ranks))
         fast = fastokens.Tokenizer.from_tiktoken(path, encoding=encoding)
         out["fastokens"] = lambda text: len(fast.encode(text).ids)
     except (ImportError, AttributeError, ValueError):
         pass
+    json_path = os.path.join(workdir, f"{encoding}.json")
+    try:
+        import tokenizers
+
+        hf = tokenizers.Tokenizer.from_file(hf_json(json_path, ranks, encoding))
+        out["HF tokenizers"] = lambda text: len(hf.encode(text, add_special_tokens=False).ids)
+    except ImportError:
+        pass
+    try:
+        import tokie
+
+        out["tokie"] = tokie.Tokenizer.from_json(hf_json(json_path, ranks, encoding)).count_tokens
+    except ImportError:
+        pass
     return out
+
+
+def hf_json(path: str, ranks: dict[bytes, int], encoding: str) -> str:
+    """`path`, holding the encoding as a Hugging Face `tokenizer.json` (written on first use)."""
+    if not os.path.exists(path):
+        from hf_format import tokenizer_json
+
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(tokenizer_json(ranks, reference(encoding)._pat_str))
+    return path
 
 
 def bench_others(pool: ChunkPool, count: int) -> list[Row]:
