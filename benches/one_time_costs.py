@@ -9,13 +9,18 @@
 - the character table of the merge of non-ASCII pieces (built the first time such a piece is
   not one token): time and resident memory, per encoding, against the same call made again;
 - loading fastokens for cl100k_base and o200k_base, and the peak RSS it adds, if fastokens is
-  installed (the README's comparison of the field quotes these).
+  installed (the README's comparison of the field quotes these);
+- the same for HF tokenizers and tokie, if installed, from the `tokenizer.json` files that
+  `benches/hf_format.py` builds from our ranks (built here first, outside the measured process).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import os
 import subprocess
 import sys
+import tempfile
 import textwrap
 
 VOCABULARIES = textwrap.dedent(
@@ -92,6 +97,49 @@ FASTOKENS = textwrap.dedent(
     """
 )
 
+# Loading a `tokenizer.json` reader (`sys.argv[1]`: tokenizers or tokie) for each file after it.
+HF_FORMAT = textwrap.dedent(
+    """
+    import importlib, sys, time
+    def peak_mib():
+        # VmHWM, not ru_maxrss: Linux carries ru_maxrss over from the parent that forked this
+        # process, which built the files and is larger than anything measured here.
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024
+    module, paths = sys.argv[1], sys.argv[2:]
+    library = importlib.import_module(module)
+    load = library.Tokenizer.from_file if module == "tokenizers" else library.Tokenizer.from_json
+    before = peak_mib()
+    for path in paths:
+        start = time.perf_counter()
+        load(path).encode("hello world")
+        print(f"{module} load {path.rsplit('/', 1)[-1]}: {time.perf_counter() - start:.2f} s")
+    print(f"{module} peak RSS added: {peak_mib() - before:.0f} MiB")
+    """
+)
+
+
+def hf_format_loads() -> None:
+    """HF_FORMAT for each installed reader of `tokenizer.json`."""
+    readers = [m for m in ("tokenizers", "tokie") if importlib.util.find_spec(m) is not None]
+    if not readers:
+        print("neither tokenizers nor tokie is installed: skipped")
+        return
+    sys.path[:0] = ["tests", "benches"]
+    from hf_format import tokenizer_json
+    from reference import reference
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = []
+        for name in ("cl100k_base", "o200k_base"):
+            encoding = reference(name)
+            paths.append(os.path.join(folder, name + ".json"))
+            with open(paths[-1], "w", encoding="utf-8") as handle:
+                handle.write(tokenizer_json(dict(encoding._mergeable_ranks), encoding._pat_str))
+        for module in readers:
+            subprocess.run([sys.executable, "-c", HF_FORMAT, module, *paths], check=True)
+
 
 def main() -> None:
     for _ in range(3):
@@ -101,12 +149,11 @@ def main() -> None:
     for _ in range(3):
         for encoding in ("cl100k_base", "o200k_base"):
             subprocess.run([sys.executable, "-c", CHARACTERS, encoding], check=True)
-    try:
-        import fastokens  # noqa: F401
-    except ImportError:
+    if importlib.util.find_spec("fastokens") is None:
         print("fastokens is not installed: skipped")
-        return
-    subprocess.run([sys.executable, "-c", FASTOKENS], check=True)
+    else:
+        subprocess.run([sys.executable, "-c", FASTOKENS], check=True)
+    hf_format_loads()
 
 
 if __name__ == "__main__":
