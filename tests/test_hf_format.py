@@ -27,12 +27,13 @@ def test_byte_alphabet_is_gpt2s_printable_table() -> None:
 
 
 def test_merges_list_every_split_by_rank_then_left_rank() -> None:
-    ranks = {b"a": 0, b"b": 1, b"c": 2, b"ab": 3, b"bc": 4, b"abc": 5, b"ca": 6}
+    # Listed out of rank order, with abc's later cut (ab + c) the one whose left part ranks lower.
+    ranks = {b"abc": 5, b"a": 2, b"b": 3, b"c": 0, b"bc": 4, b"ab": 1, b"ca": 6}
     assert merges_of(ranks) == [
         (b"a", b"b"),
         (b"b", b"c"),
-        (b"a", b"bc"),  # abc from a + bc before ab + c: a ranks lower than ab
-        (b"ab", b"c"),
+        (b"ab", b"c"),  # abc from ab + c before a + bc: ab ranks lower than a
+        (b"a", b"bc"),
         (b"c", b"a"),
     ]
 
