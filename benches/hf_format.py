@@ -11,9 +11,10 @@ left part first), and the model is told to take a piece that is itself a token a
 from another split. compare.py checks every count against tiktoken and says whether a peer was
 exact on every chunk, so a difference that remains shows up there.
 
-The format's regex engine (Oniguruma) reads `{1,3}+` as "one or more runs of one to three", not as
-a possessive `{1,3}`, so cl100k's `\p{N}{1,3}+` would keep a long number whole; nothing follows it in
-its alternative, so the plain `{1,3}` that replaces it here matches what tiktoken's engine matches.
+The format's regex engine (Oniguruma) reads `{1,3}+` as "one or more runs of one to three", not
+as a possessive `{1,3}`, so cl100k's `\p{N}{1,3}+` would keep a long number whole. Nothing follows
+it in its alternative, so the plain `{1,3}` that replaces it here matches what tiktoken's engine
+matches.
 """
 
 from __future__ import annotations
@@ -55,6 +56,8 @@ def tokenizer_json(ranks: dict[bytes, int], pat_str: str) -> str:
     def spelled(token: bytes) -> str:
         return "".join(alphabet[b] for b in token)
 
+    # Bytes to printable characters and back, nothing else (the Split above does the splitting).
+    byte_level = {"add_prefix_space": False, "trim_offsets": False, "use_regex": False}
     document = {
         "version": "1.0",
         "truncation": None,
@@ -64,12 +67,17 @@ def tokenizer_json(ranks: dict[bytes, int], pat_str: str) -> str:
         "pre_tokenizer": {
             "type": "Sequence",
             "pretokenizers": [
-                {"type": "Split", "pattern": {"Regex": pat_str.replace("{1,3}+", "{1,3}")}, "behavior": "Isolated", "invert": False},
-                {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+                {
+                    "type": "Split",
+                    "pattern": {"Regex": pat_str.replace("{1,3}+", "{1,3}")},
+                    "behavior": "Isolated",
+                    "invert": False,
+                },
+                {"type": "ByteLevel", **byte_level},
             ],
         },
         "post_processor": None,
-        "decoder": {"type": "ByteLevel", "add_prefix_space": False, "trim_offsets": False, "use_regex": False},
+        "decoder": {"type": "ByteLevel", **byte_level},
         "model": {
             "type": "BPE",
             "dropout": None,
