@@ -213,10 +213,9 @@ def other_tokenizers(encoding: str, workdir: str) -> dict[str, Callable[[str], i
 def hf_json(path: str, ranks: dict[bytes, int], encoding: str) -> str:
     """`path`, holding the encoding as a Hugging Face `tokenizer.json` (written on first use)."""
     if not os.path.exists(path):
-        from hf_format import tokenizer_json
+        from hf_format import save_tokenizer_json
 
-        with open(path, "w", encoding="utf-8") as handle:
-            handle.write(tokenizer_json(ranks, reference(encoding)._pat_str))
+        save_tokenizer_json(path, ranks, reference(encoding)._pat_str)
     return path
 
 

@@ -92,3 +92,10 @@ def tokenizer_json(ranks: dict[bytes, int], pat_str: str) -> str:
         },
     }
     return json.dumps(document, ensure_ascii=False)
+
+
+def save_tokenizer_json(path: str, ranks: dict[bytes, int], pat_str: str) -> str:
+    """Writes `tokenizer_json` to `path` and returns `path`."""
+    with open(path, "w", encoding="utf-8") as handle:
+        handle.write(tokenizer_json(ranks, pat_str))
+    return path

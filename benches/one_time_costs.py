@@ -127,16 +127,16 @@ def hf_format_loads() -> None:
         print("neither tokenizers nor tokie is installed: skipped")
         return
     sys.path[:0] = ["tests", "benches"]
-    from hf_format import tokenizer_json
+    from hf_format import save_tokenizer_json
     from reference import reference
 
     with tempfile.TemporaryDirectory() as folder:
         paths = []
         for name in ("cl100k_base", "o200k_base"):
             encoding = reference(name)
-            paths.append(os.path.join(folder, name + ".json"))
-            with open(paths[-1], "w", encoding="utf-8") as handle:
-                handle.write(tokenizer_json(dict(encoding._mergeable_ranks), encoding._pat_str))
+            path = os.path.join(folder, name + ".json")
+            ranks = dict(encoding._mergeable_ranks)
+            paths.append(save_tokenizer_json(path, ranks, encoding._pat_str))
         for module in readers:
             subprocess.run([sys.executable, "-c", HF_FORMAT, module, *paths], check=True)
 
