@@ -337,6 +337,7 @@ fn prefetch_char_windows(vocab: &Vocab, piece: &[u8]) {
     }
 }
 
+#[inline(always)]
 fn pair_rank(vocab: &Vocab, piece: &[u8], start: usize, end: usize) -> Rank {
     piece.get(start..end).and_then(|bytes| vocab.rank_of(bytes)).unwrap_or(Rank::MAX)
 }
@@ -416,7 +417,8 @@ pub(crate) fn set_all_pairs<const FLOORS: bool>(
     parts: &mut [Unit],
     limit: Rank,
 ) -> bool {
-    for i in 0..parts.len() {
+    // The last part and the end have no pair (`lowest_pair` does not read them).
+    for i in 0..parts.len().saturating_sub(2) {
         let Some(rank) = pair_at::<FLOORS>(vocab, piece, parts, i, limit) else { return false };
         if let Some(part) = parts.get_mut(i) {
             part.pair = rank;
@@ -444,11 +446,13 @@ pub(crate) fn set_pairs_around<const FLOORS: bool>(
     true
 }
 
-/// The lowest pair rank among `parts` and the index of its part, the leftmost on a tie.
+/// The lowest pair rank among `parts` and the index of its part, the leftmost on a tie. The
+/// last two parts (the last part and the end) never have a pair, so they are not read.
 #[inline(always)]
 pub(crate) fn lowest_pair(parts: &[Unit]) -> (Rank, usize) {
+    let with_pairs = parts.get(..parts.len().saturating_sub(2)).unwrap_or_default();
     let mut best = (Rank::MAX, 0usize);
-    for (i, part) in parts.iter().enumerate() {
+    for (i, part) in with_pairs.iter().enumerate() {
         if part.pair < best.0 {
             best = (part.pair, i);
         }
