@@ -174,6 +174,10 @@ impl CharUnits {
     /// Whether set `id` has `byte` (false when there is no byte: the piece's edge).
     #[inline]
     fn has(&self, id: u8, byte: Option<&u8>) -> bool {
+        // Most characters' sets are empty: no need to read one then.
+        if id == NO_BYTE {
+            return false;
+        }
         // In bounds for any id (256 sets), so the compiler drops the check.
         let set = self.byte_sets.get(usize::from(id));
         matches!((byte, set), (Some(&byte), Some(set)) if set_has(set, byte))
