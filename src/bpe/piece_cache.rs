@@ -12,8 +12,8 @@
 //! a miss, never a wrong answer.
 //!
 //! Bounded: [`SLOTS`] entries of one cache line (pieces of at most [`MAX_PIECE_BYTES`] bytes),
-//! plus their tokens in a second array that counting never touches: 1 MiB of slots per thread
-//! that merges, allocated on its first merge, and up to 768 KiB of tokens (zeroed pages, mapped
+//! plus their tokens in a second array that counting never touches: 2 MiB of slots per thread
+//! that merges, allocated on its first merge, and up to 1.5 MiB of tokens (zeroed pages, mapped
 //! only as encoding writes them). Direct-mapped: a new piece replaces the old one in its slot.
 
 use std::cell::RefCell;
@@ -21,12 +21,15 @@ use std::cell::RefCell;
 use crate::vocab::{prefetch, Rank};
 
 /// Entries per thread. Counting the whole multilingual bench file in one call (best of five
-/// runs, alternated): 16,384 slots took 5-8% less time than 4,096, 32,768 another 3-4% less; on
+/// runs, alternated): 16,384 slots took 5-8% less time than 4,096, 32,768 another 2-4% less; on
 /// English and code no difference. 4,096 (the first size) kept fewer of a language's repeated
-/// words (cl100k: 43.9 K of 118 K merged pieces found here, against 55.9 K with 16,384). Not
-/// 32,768: that is 2 MiB of slots, the whole L2 cache of the machines measured, which the
-/// vocabulary's table lines also need.
-const SLOTS: usize = 16384;
+/// words (cl100k: 43.9 K of 118 K merged pieces found here, against 55.9 K with 16,384).
+/// 32,768 was first left out as 2 MiB of slots, the whole L2 cache of the machines measured,
+/// which the vocabulary's table lines also need. Timed as `benches/compare.py` counts (fresh
+/// 10k-token chunks, in turn with tiktoken, which evicts our lines from L2 anyway), it is what
+/// counts: multilingual o200k 1.13-1.18 ms per 10k tokens against 1.23-1.24 with 16,384 (three
+/// rounds), English and code unchanged. 65,536 was no faster than 32,768.
+const SLOTS: usize = 32768;
 /// Longest piece kept (longer ones are rarer and seldom repeat).
 pub(crate) const MAX_PIECE_BYTES: usize = 48;
 /// Most tokens kept for one piece (a piece with more is counted but its tokens are not kept).
