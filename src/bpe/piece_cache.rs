@@ -119,14 +119,15 @@ impl PieceCache {
             return;
         };
         let slot = Self::slot(hash);
+        // A piece too long to keep changes nothing, its tokens included.
+        let Some(key) = self.keys.get_mut(slot) else { return };
+        let Some(bytes) = key.bytes.get_mut(..piece.len()) else { return };
         let kept = match tokens {
             Some(tokens) => self.tokens.get_mut(slot).and_then(|kept| {
                 kept.get_mut(..tokens.len()).map(|head| head.copy_from_slice(tokens))
             }),
             None => None,
         };
-        let Some(key) = self.keys.get_mut(slot) else { return };
-        let Some(bytes) = key.bytes.get_mut(..piece.len()) else { return };
         // Only the piece's bytes are compared and written: zero padding the whole width first,
         // and comparing it, cost 1% of the instructions of counting multilingual text.
         let same_piece = key.vocab == vocab && key.len == len && *bytes == *piece;
@@ -188,6 +189,17 @@ mod tests {
         cache.put_count(1, b"abd", 5, 2);
         assert_eq!(cache.tokens(1, b"abd", 5), None, "tokens of another piece");
         assert_eq!(cache.count(1, b"abc", 5), None);
+    }
+
+    /// A piece too long to keep leaves its slot as it was: the piece there keeps its own tokens.
+    #[test]
+    fn a_piece_too_long_to_keep_changes_nothing() {
+        let mut cache = PieceCache::new();
+        cache.put_tokens(1, b"abc", 5, &[10, 11]);
+        let long = [b'x'; MAX_PIECE_BYTES + 1];
+        cache.put_tokens(1, &long, 5, &[20, 21, 22]);
+        assert_eq!(cache.tokens(1, &long, 5), None);
+        assert_eq!(cache.tokens(1, b"abc", 5), Some(&[10, 11][..]));
     }
 
     #[test]
