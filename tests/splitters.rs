@@ -180,3 +180,24 @@ fn ascii_letter_runs_split_identically() {
         }
     }
 }
+
+/// The splitters settle most pieces from their first two or three ASCII characters before
+/// trying the pattern's alternatives in turn: every pair of ASCII characters, followed by each
+/// kind of third character (or none) and a fourth that can extend or end the piece.
+#[test]
+fn ascii_starts_split_identically() {
+    let thirds = ["", "a", "Z", "7", " ", "\n", "'", "/", "é", "É", "\u{301}", "日", "\u{a0}"];
+    let fourths = ["", "s", "Q", "!"];
+    for (name, fast, regex) in splitter_pairs() {
+        for b0 in (0u8..0x80).map(char::from) {
+            for b1 in (0u8..0x80).map(char::from) {
+                for third in thirds {
+                    for fourth in fourths {
+                        let text = format!("{b0}{b1}{third}{fourth}");
+                        assert_eq!(pieces(&fast, &text), pieces(&regex, &text), "{name}: {text:?}");
+                    }
+                }
+            }
+        }
+    }
+}
