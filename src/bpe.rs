@@ -11,6 +11,7 @@
 mod backtrack;
 mod char_units;
 mod interleaved;
+mod known_tokens;
 mod piece_cache;
 mod prefix_index;
 mod segmented;
@@ -144,11 +145,17 @@ pub(crate) fn count_piece_prefetched<'t>(
     vocab: &Vocab,
     piece: &'t [u8],
     probe: Option<&Probe>,
-    cache: Option<&mut PieceCache>,
+    mut cache: Option<&mut PieceCache>,
     ring: Option<&mut MergeRing<'t>>,
 ) -> Result<usize> {
-    if piece.len() <= 1 || vocab.rank_of_prefetched(piece, probe).is_some() {
-        return Ok(usize::from(!piece.is_empty()));
+    if piece.len() <= 1 {
+        return Ok(piece.len());
+    }
+    if vocab.rank_of_prefetched(piece, probe).is_some() {
+        if let Some(cache) = cache.as_deref_mut() {
+            cache.known.insert(vocab.id(), piece);
+        }
+        return Ok(1);
     }
     let cached = cache.zip(cache_hash(piece, probe));
     if let Some((cache, hash)) = &cached {

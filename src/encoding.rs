@@ -137,15 +137,29 @@ impl CoreEncoding {
     /// [`for_each_piece`](Self::for_each_piece) through a [`Lookahead`]: each piece comes with
     /// the probe of its table line, prefetched a few pieces earlier, and with `cache` (whose
     /// slot for the piece is prefetched too, for pieces that turn out to need a merge).
+    ///
+    ///
+    /// With `KNOWN_FIRST`, a piece of one byte, or one that `cache` knows to be one token, is
+    /// not handed out but added to `known` (counting needs no more; the others then come out
+    /// of their order).
     #[inline]
-    fn for_each_piece_prefetched<'t>(
+    fn for_each_piece_prefetched<'t, const KNOWN_FIRST: bool>(
         &self,
         text: &'t str,
         mut cache: Option<&mut PieceCache>,
+        known: &mut usize,
         mut on_piece: impl FnMut(&'t [u8], Option<&Probe>, Option<&mut PieceCache>) -> Result<()>,
     ) -> Result<()> {
         let mut queue = Lookahead::new();
+        let vocab_id = self.vocab.id();
         self.for_each_piece(text, |piece| {
+            if KNOWN_FIRST
+                && (piece.len() == 1
+                    || cache.as_deref().is_some_and(|c| c.known.contains(vocab_id, piece)))
+            {
+                *known += 1;
+                return Ok(());
+            }
             let oldest = queue.push(&self.vocab, piece);
             if let (Some(cache), Some(probe)) = (cache.as_deref(), queue.newest_probe()) {
                 cache.prefetch(probe.hash());
@@ -182,7 +196,7 @@ impl CoreEncoding {
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
         bpe::with_thread_cache(|cache| {
-            self.for_each_piece_prefetched(text, cache, |piece, probe, cache| {
+            self.for_each_piece_prefetched::<false>(text, cache, &mut 0, |piece, probe, cache| {
                 bpe::encode_piece_prefetched(&self.vocab, piece, probe, cache, &mut out)
             })
         })?;
@@ -197,7 +211,10 @@ impl CoreEncoding {
     /// Calls `on_item` for every piece of the ordinary text in `text` (with its prefetched probe
     /// and this thread's cache of merged pieces) and every allowed special token, in order, then
     /// `Item::End` once.
-    fn for_each_item<'t>(
+    ///
+    /// With `KNOWN_FIRST` (counting), the pieces known to be one token are not handed out one by
+    /// one but as `Item::Known`, how many there were, after the other pieces of their text.
+    fn for_each_item<'t, const KNOWN_FIRST: bool>(
         &'t self,
         text: &'t str,
         allowed: Allowed<'t>,
@@ -208,9 +225,16 @@ impl CoreEncoding {
                 match segment {
                     Segment::Text(part) => {
                         let cache = cache.as_deref_mut();
-                        self.for_each_piece_prefetched(part, cache, |piece, probe, cache| {
-                            on_item(Item::Piece(piece, probe, cache))
-                        })?
+                        let mut known = 0;
+                        self.for_each_piece_prefetched::<KNOWN_FIRST>(
+                            part,
+                            cache,
+                            &mut known,
+                            |piece, probe, cache| on_item(Item::Piece(piece, probe, cache)),
+                        )?;
+                        if known > 0 {
+                            on_item(Item::Known(known))?;
+                        }
                     }
                     Segment::Special(rank) => on_item(Item::Special(rank))?,
                 }
@@ -228,7 +252,7 @@ impl CoreEncoding {
     ) -> Result<(Vec<Rank>, usize)> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
         let mut last_piece_len = 0;
-        self.for_each_item(text, allowed, |item| {
+        self.for_each_item::<false>(text, allowed, |item| {
             match item {
                 Item::Piece(piece, probe, cache) => {
                     let before = out.len();
@@ -239,7 +263,8 @@ impl CoreEncoding {
                     out.push(rank);
                     last_piece_len = 0;
                 }
-                Item::End(_) => {}
+                // Only counting (`KNOWN_FIRST`) hands out pieces as known.
+                Item::Known(_) | Item::End(_) => {}
             }
             Ok(())
         })?;
@@ -251,11 +276,12 @@ impl CoreEncoding {
         let mut total = 0usize;
         // Short pieces that need a merge are merged a few at a time (`bpe/interleaved.rs`).
         let mut ring = bpe::MergeRing::new();
-        self.for_each_item(text, allowed, |item| {
+        self.for_each_item::<true>(text, allowed, |item| {
             total += match item {
                 Item::Piece(piece, probe, cache) => {
                     bpe::count_piece_prefetched(&self.vocab, piece, probe, cache, Some(&mut ring))?
                 }
+                Item::Known(pieces) => pieces,
                 Item::Special(_) => 1,
                 Item::End(cache) => ring.finish(&self.vocab, cache),
             };
@@ -406,6 +432,8 @@ enum Segment<'t> {
 /// the thread's cache of merged pieces), an allowed special token, or the end.
 enum Item<'t, 'c> {
     Piece(&'t [u8], Option<&'c Probe>, Option<&'c mut PieceCache>),
+    /// How many pieces of the text before were one token each (counting only).
+    Known(usize),
     Special(Rank),
     /// After the last piece or special token, with the cache again (to finish merges in flight).
     End(Option<&'c mut PieceCache>),

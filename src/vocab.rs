@@ -16,7 +16,7 @@ mod token_table;
 use crate::bpe::{Backtrack, CharUnits};
 use crate::error::{Error, Result};
 use token_table::TokenTable;
-pub(crate) use token_table::{prefetch, Probe};
+pub(crate) use token_table::{prefetch, prefix_of, Probe};
 
 /// A token's id.
 pub type Rank = u32;

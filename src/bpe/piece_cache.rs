@@ -18,6 +18,7 @@
 
 use std::cell::RefCell;
 
+use super::known_tokens::KnownTokens;
 use crate::vocab::{prefetch, Rank};
 
 /// Entries per thread. Counting the whole multilingual bench file in one call (best of five
@@ -55,11 +56,17 @@ const EMPTY: Key =
 pub(crate) struct PieceCache {
     keys: Vec<Key>,
     tokens: Vec<[Rank; MAX_TOKENS]>,
+    /// Short pieces found to be one token (counting looks there first).
+    pub(crate) known: KnownTokens,
 }
 
 impl PieceCache {
     pub(crate) fn new() -> Self {
-        PieceCache { keys: vec![EMPTY; SLOTS], tokens: vec![[0; MAX_TOKENS]; SLOTS] }
+        PieceCache {
+            keys: vec![EMPTY; SLOTS],
+            tokens: vec![[0; MAX_TOKENS]; SLOTS],
+            known: KnownTokens::new(),
+        }
     }
 
     #[inline(always)]
