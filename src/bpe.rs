@@ -11,10 +11,10 @@
 mod backtrack;
 mod char_units;
 mod interleaved;
-mod known_tokens;
 mod piece_cache;
 mod prefix_index;
 mod segmented;
+mod short_counts;
 
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -153,13 +153,14 @@ pub(crate) fn count_piece_prefetched<'t>(
     }
     if vocab.rank_of_prefetched(piece, probe).is_some() {
         if let Some(cache) = cache.as_deref_mut() {
-            cache.known.insert(vocab.id(), piece);
+            cache.short_counts.insert(vocab.id(), piece, 1);
         }
         return Ok(1);
     }
-    let cached = cache.zip(cache_hash(piece, probe));
-    if let Some((cache, hash)) = &cached {
+    let mut cached = cache.zip(cache_hash(piece, probe));
+    if let Some((cache, hash)) = &mut cached {
         if let Some(count) = cache.count(vocab.id(), piece, *hash) {
+            cache.short_counts.insert(vocab.id(), piece, count);
             return Ok(count);
         }
     }
@@ -175,6 +176,7 @@ pub(crate) fn count_piece_prefetched<'t>(
     let count = count_merged(vocab, piece, parts)?;
     if let Some((cache, hash)) = cached {
         cache.put_count(vocab.id(), piece, hash, count);
+        cache.short_counts.insert(vocab.id(), piece, count);
     }
     Ok(count)
 }

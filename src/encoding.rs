@@ -153,12 +153,15 @@ impl CoreEncoding {
         let mut queue = Lookahead::new();
         let vocab_id = self.vocab.id();
         self.for_each_piece(text, |piece| {
-            if KNOWN_FIRST
-                && (piece.len() == 1
-                    || cache.as_deref().is_some_and(|c| c.known.contains(vocab_id, piece)))
-            {
-                *known += 1;
-                return Ok(());
+            if KNOWN_FIRST {
+                let count = match piece.len() {
+                    1 => Some(1),
+                    _ => cache.as_deref().and_then(|c| c.short_counts.get(vocab_id, piece)),
+                };
+                if let Some(count) = count {
+                    *known += count;
+                    return Ok(());
+                }
             }
             let oldest = queue.push(&self.vocab, piece);
             if let (Some(cache), Some(probe)) = (cache.as_deref(), queue.newest_probe()) {

@@ -18,7 +18,7 @@
 
 use std::cell::RefCell;
 
-use super::known_tokens::KnownTokens;
+use super::short_counts::ShortCounts;
 use crate::vocab::{prefetch, Rank};
 
 /// Entries per thread. Counting the whole multilingual bench file in one call (best of five
@@ -56,8 +56,8 @@ const EMPTY: Key =
 pub(crate) struct PieceCache {
     keys: Vec<Key>,
     tokens: Vec<[Rank; MAX_TOKENS]>,
-    /// Short pieces found to be one token (counting looks there first).
-    pub(crate) known: KnownTokens,
+    /// The counts of short pieces (counting looks there first).
+    pub(crate) short_counts: ShortCounts,
 }
 
 impl PieceCache {
@@ -65,7 +65,7 @@ impl PieceCache {
         PieceCache {
             keys: vec![EMPTY; SLOTS],
             tokens: vec![[0; MAX_TOKENS]; SLOTS],
-            known: KnownTokens::new(),
+            short_counts: ShortCounts::new(),
         }
     }
 
