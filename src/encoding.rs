@@ -138,10 +138,10 @@ impl CoreEncoding {
     /// the probe of its table line, prefetched a few pieces earlier, and with `cache` (whose
     /// slot for the piece is prefetched too, for pieces that turn out to need a merge).
     ///
-    ///
-    /// With `KNOWN_FIRST`, a piece of one byte, or one that `cache` knows to be one token, is
-    /// not handed out but added to `known` (counting needs no more; the others then come out
-    /// of their order).
+    /// With `KNOWN_FIRST`, a piece of one byte, or a short one whose count `cache` has, is not
+    /// handed out: its count is added to `known` (counting needs no more; the other pieces then
+    /// come out of their order). Checked as each piece is split, before the queue, so that such
+    /// pieces cost no table line.
     #[inline]
     fn for_each_piece_prefetched<'t, const KNOWN_FIRST: bool>(
         &self,
@@ -215,8 +215,8 @@ impl CoreEncoding {
     /// and this thread's cache of merged pieces) and every allowed special token, in order, then
     /// `Item::End` once.
     ///
-    /// With `KNOWN_FIRST` (counting), the pieces known to be one token are not handed out one by
-    /// one but as `Item::Known`, how many there were, after the other pieces of their text.
+    /// With `KNOWN_FIRST` (counting), the pieces whose count is known at once are not handed out
+    /// one by one: `Item::Known` gives their total, after the other pieces of their text.
     fn for_each_item<'t, const KNOWN_FIRST: bool>(
         &'t self,
         text: &'t str,
@@ -435,7 +435,8 @@ enum Segment<'t> {
 /// the thread's cache of merged pieces), an allowed special token, or the end.
 enum Item<'t, 'c> {
     Piece(&'t [u8], Option<&'c Probe>, Option<&'c mut PieceCache>),
-    /// How many pieces of the text before were one token each (counting only).
+    /// The tokens of the pieces of the text before whose count was known at once (counting
+    /// only).
     Known(usize),
     Special(Rank),
     /// After the last piece or special token, with the cache again (to finish merges in flight).
