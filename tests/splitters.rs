@@ -181,9 +181,10 @@ fn ascii_letter_runs_split_identically() {
     }
 }
 
-/// The splitters settle most pieces from their first two or three ASCII characters before
-/// trying the pattern's alternatives in turn: every pair of ASCII characters, followed by each
-/// kind of third character (or none) and a fourth that can extend or end the piece.
+/// The o200k scanner settles most pieces from their first two or three ASCII characters before
+/// trying the pattern's alternatives in turn (checked for all three scanners): every pair of
+/// ASCII characters, followed by each kind of third character (or none) and a fourth that can
+/// extend or end the piece.
 #[test]
 fn ascii_starts_split_identically() {
     let thirds = ["", "a", "Z", "7", " ", "\n", "'", "/", "é", "É", "\u{301}", "日", "\u{a0}"];
