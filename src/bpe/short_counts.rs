@@ -14,10 +14,11 @@
 
 use crate::vocab::prefix_of;
 
-/// Entries per thread (16 bytes each: 64 KiB). Counting the bench files in one call: 1,024
-/// slots were 4-6% slower than 4,096, 16,384 no faster. Keys of up to 16 bytes (32-byte
-/// entries) kept the 5-10% of pieces that are one token of 9 to 16 bytes too, but were 1-4%
-/// slower on every file.
+/// Entries per thread (16 bytes each: 64 KiB). Counting the bench files in one call (two
+/// rounds): 1,024 slots were 7-13% slower than 4,096 on English and 3-7% on code, multilingual
+/// within the noise; 16,384 no faster. Keys of up to 16 bytes (32-byte entries) kept the 5-10% of
+/// pieces that are one token of 9 to 16 bytes too, but were slower on every file in all three
+/// rounds (0.2-10%).
 const SLOTS: usize = 4096;
 
 /// The longest piece kept: its bytes fill the key's one word.
