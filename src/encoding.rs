@@ -435,8 +435,8 @@ enum Segment<'t> {
 /// the thread's cache of merged pieces), an allowed special token, or the end.
 enum Item<'t, 'c> {
     Piece(&'t [u8], Option<&'c Probe>, Option<&'c mut PieceCache>),
-    /// The tokens of the pieces of the text before whose count was known at once (counting
-    /// only).
+    /// The total count of the pieces of the text just before that were not handed out one by
+    /// one, their counts being known at once (counting only).
     Known(usize),
     Special(Rank),
     /// After the last piece or special token, with the cache again (to finish merges in flight).

@@ -22,7 +22,7 @@ use crate::vocab::prefix_of;
 const SLOTS: usize = 4096;
 
 /// The longest piece kept: its bytes fill the key's one word.
-pub(crate) const MAX_BYTES: usize = 8;
+const MAX_BYTES: usize = 8;
 
 #[derive(Clone, Copy, Default, PartialEq, Eq)]
 struct Entry {
