@@ -408,7 +408,7 @@ fn utf8_len(lead: u8) -> usize {
 #[allow(clippy::indexing_slicing, clippy::unwrap_used)]
 mod tests {
     use super::*;
-    use crate::bpe::{merge, merge_by_scan, scan_in_place};
+    use crate::bpe::{merge, merge_by_scan, scan_in_place, Whole};
     use crate::encodings::get_encoding;
 
     fn toy_vocab(extra: &[(&[u8], Rank)]) -> Vocab {
@@ -434,7 +434,13 @@ mod tests {
         let units = whole_chars(&vocab, piece).unwrap();
         assert_eq!(units.iter().map(|u| u.start).collect::<Vec<_>>(), vec![0, 1, 3, 5]);
         let mut parts = units;
-        assert!(!scan_in_place::<true>(&vocab, piece.as_bytes(), &mut parts, Rank::MAX));
+        assert!(!scan_in_place::<true>(
+            &vocab,
+            piece.as_bytes(),
+            &mut parts,
+            Rank::MAX,
+            Whole::Unknown
+        ));
         assert_eq!(merge(&vocab, piece.as_bytes()).unwrap(), vec![0, 3]);
     }
 

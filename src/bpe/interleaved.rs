@@ -20,7 +20,7 @@
 //! (merging the 8-32 byte pieces of the multilingual corpus: 166 ns a token against 128-141).
 
 use crate::bpe::{
-    byte_units, join_at, lowest_pair, set_all_pairs, set_pairs_around, PieceCache, Unit,
+    byte_units, join_at, lowest_pair, set_all_pairs, set_pairs_around, PieceCache, Unit, Whole,
     HEAP_THRESHOLD,
 };
 use crate::vocab::{Rank, Vocab};
@@ -156,15 +156,19 @@ fn prefetch_pair(vocab: &Vocab, piece: &[u8], parts: &[Unit], i: usize) {
 /// The step of `scan_in_place` that `slot.next` says; the token count once the merge is done.
 fn step(vocab: &Vocab, slot: &mut Slot<'_>) -> Option<usize> {
     let (piece, parts) = (slot.piece, &mut slot.parts);
+    // The count once the merge is done (the last part is the end).
+    let done = |parts: &[Unit]| Some(parts.len().saturating_sub(1));
     // Byte units have floor 0, which no join breaks: the lookups always succeed.
     match slot.next {
         Next::Free => return None,
+        // The ring takes only pieces that are no token: two bytes are two tokens.
+        Next::AllPairs if Whole::NoToken.settles(parts) => return done(parts),
         Next::AllPairs => set_all_pairs::<false>(vocab, piece, parts, Rank::MAX),
         Next::Around(i) => set_pairs_around::<false>(vocab, piece, parts, i, Rank::MAX),
     };
     let (rank, i) = lowest_pair(parts);
-    if rank == Rank::MAX || !join_at::<false>(parts, i) {
-        return Some(parts.len().saturating_sub(1)); // the last part is the end
+    if rank == Rank::MAX || !join_at::<false>(parts, i) || Whole::NoToken.settles(parts) {
+        return done(parts);
     }
     prefetch_pair(vocab, piece, parts, i);
     if let Some(before) = i.checked_sub(1) {
@@ -185,7 +189,8 @@ mod tests {
     use crate::vocab::Probe;
 
     /// The pieces of English and code in the bench corpus that are no token, and random ASCII
-    /// of 2 to 47 bytes from a few letters (long merges) and from every printable byte.
+    /// of 2 to 47 bytes from a few letters (long merges) and from every printable byte that is
+    /// no token either.
     fn merged_ascii_pieces(vocab: &Vocab, pattern: &str) -> Vec<Vec<u8>> {
         let splitter = Splitter::new(pattern).unwrap();
         let mut pieces = Vec::new();
@@ -209,7 +214,12 @@ mod tests {
         for alphabet in [&b"abe "[..], b"etaoinshr", &(b' '..=b'~').collect::<Vec<u8>>()] {
             for _ in 0..3_000 {
                 let len = 2 + rng.below(HEAP_THRESHOLD - 2);
-                pieces.push((0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect());
+                let piece: Vec<u8> =
+                    (0..len).map(|_| alphabet[rng.below(alphabet.len())]).collect();
+                // The ring takes only pieces that are no token (counting looks them up first).
+                if vocab.rank_of(&piece).is_none() {
+                    pieces.push(piece);
+                }
             }
         }
         pieces
