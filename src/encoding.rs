@@ -15,6 +15,12 @@ mod unstable;
 
 use lookahead::Lookahead;
 
+/// Texts this long or longer first read the lookup table's tag array through
+/// (`Vocab::load_tags_into_cache`): 200 KB for cl100k, 400 KB for o200k. A text of 16 KB makes
+/// thousands of lookups of strings that are not tokens, enough to touch most of the array's
+/// lines anyway; for a shorter text, reading all of it would cost more than its misses.
+const LOAD_TAGS_FROM_BYTES: usize = 16 * 1024;
+
 /// Which special tokens `encode`/`count` turn into their ids (tiktoken's `allowed_special`).
 /// Special-token text that is not allowed is encoded as ordinary text; rejecting it
 /// (`disallowed_special`) is a separate check, [`CoreEncoding::find_special`].
@@ -223,6 +229,9 @@ impl CoreEncoding {
         allowed: Allowed<'t>,
         mut on_item: impl FnMut(Item<'t, '_>) -> Result<()>,
     ) -> Result<()> {
+        if text.len() >= LOAD_TAGS_FROM_BYTES {
+            self.vocab.load_tags_into_cache();
+        }
         bpe::with_thread_cache(|mut cache| {
             for segment in self.segments(text, allowed) {
                 match segment {

@@ -152,6 +152,13 @@ impl Vocab {
         })
     }
 
+    /// Brings the lookup table's tag array into the caches before the lookups of a long text
+    /// (`TokenTable::read_tags_through`).
+    #[inline]
+    pub(crate) fn load_tags_into_cache(&self) {
+        std::hint::black_box(self.table.read_tags_through());
+    }
+
     /// The rank of exactly these bytes, if they are one token.
     #[inline(always)]
     pub fn rank_of(&self, token: &[u8]) -> Option<Rank> {
