@@ -181,6 +181,33 @@ fn ascii_letter_runs_split_identically() {
     }
 }
 
+/// Spaces are scanned up to eight at a time in whitespace runs: runs of spaces of every length
+/// around the multiples of eight, mixed with the other whitespace kinds (newlines that end a
+/// piece, tabs, NBSP, ideographic space), and ended by a letter, digit, punctuation, another
+/// script or the end of the text (where fewer than eight bytes are left).
+#[test]
+fn space_runs_split_identically() {
+    let cases = split_cases();
+    let others: Vec<&str> =
+        vec!["\n", "\r\n", "\t", "\u{a0}", "\u{3000}", "a", "Z", "7", ".", "é", "日", "\u{301}"];
+    let splitters = splitter_pairs();
+    let mut rng = Rng(0x6A09_E667_F3BC_C908);
+    for _ in 0..cases {
+        let mut text = String::new();
+        for _ in 0..1 + rng.below(4) {
+            text.push_str(&" ".repeat(rng.below(20)));
+            text.push_str(others[rng.below(others.len())]);
+        }
+        // Half the texts end in spaces.
+        if rng.below(2) == 0 {
+            text.push_str(&" ".repeat(rng.below(12)));
+        }
+        for (name, fast, regex) in &splitters {
+            assert_eq!(pieces(fast, &text), pieces(regex, &text), "{name}: {text:?}");
+        }
+    }
+}
+
 /// The o200k scanner settles most pieces from their first two or three ASCII characters before
 /// trying the pattern's alternatives in turn (checked for all three scanners): every pair of
 /// ASCII characters, followed by each kind of third character (or none) and a fourth that can
