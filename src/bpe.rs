@@ -1,31 +1,37 @@
 //! Byte-pair merging of one regex piece, with tiktoken's exact rule: repeatedly join the adjacent
 //! pair of parts whose concatenated bytes have the lowest rank, the leftmost pair on a tie.
 //!
-//! Three implementations of that one rule: a scan for short pieces (cheap, no heap allocation
-//! beyond one small vector) and a heap with lazy invalidation for long ones, so a megabyte
-//! without whitespace takes O(n log n), not the O(n^2) of the merge that tiktoken-rs vendors.
-//! Both return the start offsets of the final parts; tests check they agree. Pieces of
-//! [`BACKTRACK_THRESHOLD`] bytes or more use the linear-time backtracking encoder
-//! (`bpe/backtrack.rs`), tested equal to the heap.
+//! Three implementations of that one rule: a scan for short pieces (`bpe/scan.rs`: cheap, no
+//! heap allocation beyond one small vector) and a heap with lazy invalidation for long ones
+//! (`bpe/heap.rs`), so a megabyte without whitespace takes O(n log n), not the O(n^2) of the
+//! merge that tiktoken-rs vendors. Both return the start offsets of the final parts; tests
+//! check they agree. Pieces of [`BACKTRACK_THRESHOLD`] bytes or more use the linear-time
+//! backtracking encoder (`bpe/backtrack.rs`), tested equal to the heap. This file picks the
+//! merge for a piece, after the whole-piece lookup and the per-thread caches.
 
 mod backtrack;
 mod char_units;
+mod heap;
 mod interleaved;
 mod piece_cache;
 mod prefix_index;
+mod scan;
 mod segmented;
 mod short_counts;
-
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 
 pub(crate) use backtrack::Backtrack;
 pub(crate) use char_units::CharUnits;
 use char_units::Unit;
+pub use heap::merge_by_heap;
+use heap::merge_by_heap_from;
 pub(crate) use interleaved::MergeRing;
 pub(crate) use piece_cache::{with_thread_cache, PieceCache};
+pub use scan::merge_by_scan;
+use scan::{
+    byte_units, join_at, lowest_pair, scan_in_place, set_all_pairs, set_pairs_around, Whole,
+};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::vocab::{Probe, Rank, Vocab};
 
 /// The longest piece BPE takes: offsets are u32 in the heap merge. A piece this long (4 GiB
@@ -348,316 +354,10 @@ fn prefetch_char_windows(vocab: &Vocab, piece: &[u8]) {
     }
 }
 
+/// The rank of `piece[start..end]`, `Rank::MAX` if it is no token (both merges look pairs up so).
 #[inline(always)]
 fn pair_rank(vocab: &Vocab, piece: &[u8], start: usize, end: usize) -> Rank {
     piece.get(start..end).and_then(|bytes| vocab.rank_of(bytes)).unwrap_or(Rank::MAX)
-}
-
-/// The units of a plain byte merge: every byte, then the end.
-pub(crate) fn byte_units(piece: &[u8]) -> impl Iterator<Item = Unit> {
-    (0..=piece.len() as u32).map(|start| Unit::new(start, 0))
-}
-
-/// The scan: `parts[i] = (start, rank of parts i and i+1 joined)`; find the minimum, join,
-/// update the two ranks around the join. O(n * merges), fine for short pieces.
-pub fn merge_by_scan(vocab: &Vocab, piece: &[u8]) -> Vec<usize> {
-    merge_by_scan_below(vocab, piece, Rank::MAX)
-}
-
-/// The scan merge using only tokens of rank below `limit`: the state BPE reaches just before it
-/// would first join two parts into a token of rank `limit` or more.
-pub(crate) fn merge_by_scan_below(vocab: &Vocab, piece: &[u8], limit: Rank) -> Vec<usize> {
-    let mut parts: Vec<Unit> = byte_units(piece).collect();
-    scan_in_place::<false>(vocab, piece, &mut parts, limit, Whole::Unknown);
-    starts_of(&parts)
-}
-
-/// The scan from the units in `parts` (each unit's start and floor, then one at the piece's
-/// end), which it leaves as the final parts, then the end. False if a join it would take ranks
-/// below the floor of a part it joins (see `bpe/char_units.rs`). `bpe/interleaved.rs` takes
-/// the same steps, with other pieces' steps in between.
-pub(crate) fn scan_in_place<const FLOORS: bool>(
-    vocab: &Vocab,
-    piece: &[u8],
-    parts: &mut Vec<Unit>,
-    limit: Rank,
-    whole: Whole,
-) -> bool {
-    if whole.settles(parts) {
-        return true;
-    }
-    if !set_all_pairs::<FLOORS>(vocab, piece, parts, limit) {
-        return false;
-    }
-    loop {
-        let (rank, i) = lowest_pair(parts);
-        if rank == Rank::MAX || !join_at::<FLOORS>(parts, i) {
-            return true;
-        }
-        if whole.settles(parts) {
-            return true;
-        }
-        if !set_pairs_around::<FLOORS>(vocab, piece, parts, i, limit) {
-            return false;
-        }
-    }
-}
-
-/// What the caller of a merge knows about the whole piece.
-#[derive(Clone, Copy, PartialEq)]
-pub(crate) enum Whole {
-    /// It is no token: counting and encoding look the whole piece up before they merge it.
-    NoToken,
-    /// It may be one (`merge`, the segments of a long piece).
-    Unknown,
-}
-
-impl Whole {
-    /// Whether the merge is over once it is down to `parts` (its parts, then the end) without
-    /// another lookup: two parts of a piece that is no token cannot join, since their join
-    /// would be the whole piece. 35% of the non-ASCII pieces of the multilingual bench file
-    /// that are no token end in two tokens on o200k (13% on cl100k), and that last lookup is
-    /// of the longest key of the merge.
-    #[inline(always)]
-    pub(crate) fn settles(self, parts: &[Unit]) -> bool {
-        self == Whole::NoToken && parts.len() <= 3
-    }
-}
-
-/// The rank of parts `i` and `i + 1` joined (MAX if that is no token below `limit`, or there
-/// is no such pair); `None` if it would break a floor.
-#[inline(always)]
-fn pair_at<const FLOORS: bool>(
-    vocab: &Vocab,
-    piece: &[u8],
-    parts: &[Unit],
-    i: usize,
-    limit: Rank,
-) -> Option<Rank> {
-    let (Some(left), Some(right), Some(next)) = (parts.get(i), parts.get(i + 1), parts.get(i + 2))
-    else {
-        return Some(Rank::MAX);
-    };
-    let rank = pair_rank(vocab, piece, left.start as usize, next.start as usize);
-    if rank >= limit {
-        Some(Rank::MAX)
-    } else if FLOORS && rank < left.floor.max(right.floor) {
-        None
-    } else {
-        Some(rank)
-    }
-}
-
-/// Sets the pair rank of every part; false if one would break a floor.
-#[inline(always)]
-pub(crate) fn set_all_pairs<const FLOORS: bool>(
-    vocab: &Vocab,
-    piece: &[u8],
-    parts: &mut [Unit],
-    limit: Rank,
-) -> bool {
-    // The last part and the end have no pair (`lowest_pair` does not read them).
-    for i in 0..parts.len().saturating_sub(2) {
-        let Some(rank) = pair_at::<FLOORS>(vocab, piece, parts, i, limit) else { return false };
-        if let Some(part) = parts.get_mut(i) {
-            part.pair = rank;
-        }
-    }
-    true
-}
-
-/// After a join at `i`: sets the pair ranks of parts `i` and `i - 1`, the only ones it changed;
-/// false if one would break a floor.
-#[inline(always)]
-pub(crate) fn set_pairs_around<const FLOORS: bool>(
-    vocab: &Vocab,
-    piece: &[u8],
-    parts: &mut [Unit],
-    i: usize,
-    limit: Rank,
-) -> bool {
-    for at in [Some(i), i.checked_sub(1)].into_iter().flatten() {
-        let Some(rank) = pair_at::<FLOORS>(vocab, piece, parts, at, limit) else { return false };
-        if let Some(part) = parts.get_mut(at) {
-            part.pair = rank;
-        }
-    }
-    true
-}
-
-/// The lowest pair rank among `parts` and the index of its part, the leftmost on a tie. The
-/// last two parts (the last part and the end) never have a pair, so they are not read.
-#[inline(always)]
-pub(crate) fn lowest_pair(parts: &[Unit]) -> (Rank, usize) {
-    let with_pairs = parts.get(..parts.len().saturating_sub(2)).unwrap_or_default();
-    let mut best = (Rank::MAX, 0usize);
-    for (i, part) in with_pairs.iter().enumerate() {
-        if part.pair < best.0 {
-            best = (part.pair, i);
-        }
-    }
-    best
-}
-
-/// Joins parts `i` and `i + 1` (the joined part keeps the higher floor); false if there is no
-/// part `i + 1`. Pair ranks around the join are left stale: see [`set_pairs_around`].
-#[inline(always)]
-pub(crate) fn join_at<const FLOORS: bool>(parts: &mut Vec<Unit>, i: usize) -> bool {
-    if i + 1 >= parts.len() {
-        return false;
-    }
-    if FLOORS {
-        if let (Some(&left), Some(&right)) = (parts.get(i), parts.get(i + 1)) {
-            if let Some(part) = parts.get_mut(i) {
-                part.floor = left.floor.max(right.floor);
-            }
-        }
-    }
-    // Shifting the few parts after the join by hand: `Vec::remove` calls memmove, which for
-    // the ten or so parts of a piece was 4% of the time of counting multilingual text.
-    for k in i + 1..parts.len() - 1 {
-        if let Some(&next) = parts.get(k + 1) {
-            if let Some(part) = parts.get_mut(k) {
-                *part = next;
-            }
-        }
-    }
-    parts.pop();
-    true
-}
-
-/// A part of the piece during the heap merge: a node of a linked list keyed by start offset.
-/// Offsets are u32 (see [`MAX_PIECE_BYTES`]), so a part is 16 bytes and a heap entry 8: the heap
-/// of a long piece is what the merge waits on (cache misses while sifting); with usize offsets
-/// and (rank, start) tuples it measured 25-40% slower.
-#[derive(Clone, Copy)]
-struct Part {
-    /// End of this part (start of the next); `DEAD` once merged into its left neighbour (or
-    /// for an offset inside a unit).
-    end: u32,
-    /// Start of the previous part (`NONE` for the first).
-    prev: u32,
-    /// Rank of this part joined with the next, `Rank::MAX` if that is not a token.
-    pair_rank: Rank,
-    /// The highest floor of its units.
-    floor: Rank,
-}
-
-const DEAD: u32 = u32::MAX;
-const NONE: u32 = u32::MAX;
-
-/// Heap key: rank in the high half, start in the low half, so the smallest key is the lowest
-/// rank and, among equal ranks, the leftmost start.
-#[inline(always)]
-fn key(rank: Rank, start: u32) -> Reverse<u64> {
-    Reverse((u64::from(rank) << 32) | u64::from(start))
-}
-
-/// The heap: the parts form a linked list (by start offset); the heap holds candidate joins
-/// keyed by (rank, start), and a popped candidate is used only if it still describes the
-/// current pair at that start (a rank names one byte string, so equal rank means same pair).
-pub fn merge_by_heap(vocab: &Vocab, piece: &[u8]) -> Result<Vec<usize>> {
-    // Byte units have floor 0, which no join breaks: never `None`.
-    Ok(merge_by_heap_from(vocab, piece, byte_units(piece))?.unwrap_or_default())
-}
-
-/// The heap merge from `units` (as for [`scan_in_place`]); `Ok(None)` if a floor is broken.
-pub(crate) fn merge_by_heap_from(
-    vocab: &Vocab,
-    piece: &[u8],
-    units: impl Iterator<Item = Unit>,
-) -> Result<Option<Vec<usize>>> {
-    let n = piece.len();
-    let n32 = match u32::try_from(n) {
-        Ok(n32) if n <= MAX_PIECE_BYTES => n32,
-        _ => {
-            return Err(Error::InvalidArgument(format!(
-                "a single piece of {n} bytes (text without any split point) is longer than the {MAX_PIECE_BYTES} bytes BPE takes"
-            )))
-        }
-    };
-    let rank_of = |start: u32, end: u32| pair_rank(vocab, piece, start as usize, end as usize);
-    let unlinked = Part { end: DEAD, prev: NONE, pair_rank: Rank::MAX, floor: 0 };
-    let mut parts: Vec<Part> = vec![unlinked; n];
-    let mut units = units.peekable();
-    let mut prev = NONE;
-    while let Some(unit) = units.next() {
-        let end = units.peek().map_or(n32, |next| next.start);
-        if let Some(part) = parts.get_mut(unit.start as usize) {
-            *part = Part { end, prev, pair_rank: Rank::MAX, floor: unit.floor };
-            prev = unit.start;
-        }
-    }
-    let floor_of = |parts: &[Part], s: u32| parts.get(s as usize).map_or(0, |p| p.floor);
-    let mut heap = BinaryHeap::with_capacity(n);
-    let mut s = 0u32;
-    while let Some(&Part { end: mid, floor, .. }) = parts.get(s as usize) {
-        if let Some(&Part { end, floor: right_floor, .. }) = parts.get(mid as usize) {
-            let rank = rank_of(s, end);
-            if rank < floor.max(right_floor) {
-                return Ok(None);
-            }
-            if let Some(part) = parts.get_mut(s as usize) {
-                part.pair_rank = rank;
-            }
-            if rank != Rank::MAX {
-                heap.push(key(rank, s));
-            }
-        }
-        s = mid;
-    }
-    while let Some(Reverse(k)) = heap.pop() {
-        let (rank, s) = ((k >> 32) as Rank, k as u32);
-        let Some(&Part { end: mid, prev, pair_rank: current, floor }) = parts.get(s as usize)
-        else {
-            continue;
-        };
-        if mid == DEAD || current != rank {
-            continue; // stale candidate
-        }
-        let Some(&Part { end: new_end, floor: mid_floor, .. }) = parts.get(mid as usize) else {
-            continue;
-        };
-        let floor = floor.max(mid_floor);
-        if let Some(right) = parts.get_mut(mid as usize) {
-            right.end = DEAD;
-        }
-        let next_end = parts.get(new_end as usize).map(|p| p.end);
-        if let Some(next) = parts.get_mut(new_end as usize) {
-            next.prev = s;
-        }
-        let joined_rank = next_end.map_or(Rank::MAX, |e| rank_of(s, e));
-        if joined_rank < floor.max(floor_of(&parts, new_end)) {
-            return Ok(None);
-        }
-        if let Some(part) = parts.get_mut(s as usize) {
-            part.end = new_end;
-            part.pair_rank = joined_rank;
-            part.floor = floor;
-        }
-        if joined_rank != Rank::MAX {
-            heap.push(key(joined_rank, s));
-        }
-        if prev != NONE {
-            let left_rank = rank_of(prev, new_end);
-            if left_rank < floor.max(floor_of(&parts, prev)) {
-                return Ok(None);
-            }
-            if let Some(left) = parts.get_mut(prev as usize) {
-                left.pair_rank = left_rank;
-                if left_rank != Rank::MAX {
-                    heap.push(key(left_rank, prev));
-                }
-            }
-        }
-    }
-    let mut starts = Vec::with_capacity(n / 4 + 1);
-    let mut s = 0u32;
-    while s < n32 {
-        starts.push(s as usize);
-        s = parts.get(s as usize).map_or(n32, |p| p.end);
-    }
-    Ok(Some(starts))
 }
 
 #[cfg(test)]

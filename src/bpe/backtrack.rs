@@ -217,7 +217,7 @@ fn token_split_by_merge(vocab: &Vocab, token: &[u8], rank: Rank) -> Option<Split
     if token.len() == 1 {
         return Some((rank, rank));
     }
-    let starts = crate::bpe::merge_by_scan_below(vocab, token, rank);
+    let starts = crate::bpe::scan::merge_by_scan_below(vocab, token, rank);
     if let [0, mid] = *starts.as_slice() {
         if let (Some(l), Some(r)) = (
             token.get(..mid).and_then(|b| vocab.rank_of(b)),
