@@ -264,8 +264,11 @@ fn whitespace_run(s: &str, mut i: usize) -> WhitespaceRun {
     run
 }
 
-/// How many of the (up to eight) bytes from `i` are spaces before anything else: one compare
-/// of eight bytes. Eight only if the text has eight more bytes.
+/// How many of the eight bytes from `i` are spaces before anything else, with one compare; 0
+/// when fewer than eight bytes are left (`whitespace_run` then goes on a character at a time).
+/// Why: code's indentation is scanned twice, once in the newline's run (to find its last
+/// newline) and once as the spaces before the next word; a character at a time, that was 5.7%
+/// of the instructions of counting the code bench file on o200k (callgrind), 2.6% with this.
 #[inline(always)]
 fn spaces_at(s: &str, i: usize) -> usize {
     match s.as_bytes().get(i..).and_then(|rest| rest.first_chunk::<8>()) {
