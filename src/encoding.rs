@@ -15,10 +15,10 @@ mod unstable;
 
 use lookahead::Lookahead;
 
-/// Texts this long or longer first read the lookup table's tag array through
-/// (`Vocab::load_tags_into_cache`): 200 KB for cl100k, 400 KB for o200k. A text of 16 KB makes
-/// thousands of lookups of strings that are not tokens, enough to touch most of the array's
-/// lines anyway; for a shorter text, reading all of it would cost more than its misses.
+/// Texts (between special tokens) this long or longer first read the lookup table's tag array
+/// through (`Vocab::load_tags_into_cache`): 200 KB for cl100k, 400 KB for o200k. A text of 16 KB
+/// makes thousands of lookups of strings that are not tokens, enough to touch most of the
+/// array's lines anyway; for a shorter text, reading all of it would cost more than its misses.
 const LOAD_TAGS_FROM_BYTES: usize = 16 * 1024;
 
 /// Which special tokens `encode`/`count` turn into their ids (tiktoken's `allowed_special`).
@@ -156,6 +156,11 @@ impl CoreEncoding {
         known: &mut usize,
         mut on_piece: impl FnMut(&'t [u8], Option<&Probe>, Option<&mut PieceCache>) -> Result<()>,
     ) -> Result<()> {
+        // Here, not in each caller, so that every path that looks pieces up (count, encode,
+        // encode_ordinary) does it.
+        if text.len() >= LOAD_TAGS_FROM_BYTES {
+            self.vocab.load_tags_into_cache();
+        }
         let mut queue = Lookahead::new();
         let vocab_id = self.vocab.id();
         self.for_each_piece(text, |piece| {
@@ -229,9 +234,6 @@ impl CoreEncoding {
         allowed: Allowed<'t>,
         mut on_item: impl FnMut(Item<'t, '_>) -> Result<()>,
     ) -> Result<()> {
-        if text.len() >= LOAD_TAGS_FROM_BYTES {
-            self.vocab.load_tags_into_cache();
-        }
         bpe::with_thread_cache(|mut cache| {
             for segment in self.segments(text, allowed) {
                 match segment {

@@ -192,7 +192,7 @@ impl TokenTable {
     /// last call (tiktoken in `benches/compare.py`, an agent's own work in real use), those
     /// lines are in no cache and every one of those lookups waits for memory. One sequential
     /// pass, which the hardware prefetcher streams, costs less than the misses it saves. See
-    /// `CoreEncoding::for_each_item` for when it runs.
+    /// `CoreEncoding::for_each_piece_prefetched` for when it runs.
     pub(crate) fn read_tags_through(&self) -> u32 {
         const WORDS_PER_LINE: usize = 64 / std::mem::size_of::<u32>();
         self.tags.iter().step_by(WORDS_PER_LINE).fold(0, |acc, &tags| acc ^ tags)
