@@ -13,6 +13,9 @@ use crate::encodings::{CL100K_PAT_STR, O200K_PAT_STR, R50K_PAT_STR};
 use crate::error::{Error, Result};
 use crate::unicode_classes::{class_of, class_of_ascii, LETTER, LOWERISH, NUMBER, SPACE, UPPERISH};
 
+mod blocks;
+mod byte_classes;
+
 /// How an encoding splits text.
 pub enum Splitter {
     /// Any other pattern: the regex, as tiktoken runs it.
@@ -58,8 +61,13 @@ impl Splitter {
                 return Ok(());
             }
             Splitter::R50k => r50k_piece_end,
-            Splitter::Cl100k => cl100k_piece_end,
-            Splitter::O200k => o200k_piece_end,
+            // ASCII text 64 bytes at a time, the rest with the scanners.
+            Splitter::Cl100k => {
+                return blocks::for_each_piece::<false>(text, cl100k_piece_end, on_piece)
+            }
+            Splitter::O200k => {
+                return blocks::for_each_piece::<true>(text, o200k_piece_end, on_piece)
+            }
         };
         let mut start = 0;
         while start < text.len() {

@@ -229,3 +229,38 @@ fn ascii_starts_split_identically() {
         }
     }
 }
+
+/// cl100k and o200k split ASCII text 64 bytes at a time (`splitter/blocks.rs`): long texts
+/// (64-400 bytes, so that windows start at every kind of piece) dense in what the rules treat
+/// specially: apostrophes and contractions in all cases, slashes and newlines after
+/// punctuation, runs of spaces, tabs and blank lines, digit runs, case changes, control bytes,
+/// and now and then a non-ASCII character where a window is cut.
+#[test]
+fn ascii_blocks_split_identically() {
+    let cases = split_cases();
+    let pieces_of_text: Vec<&str> = vec![
+        " ", " ", "  ", "    ", "\t", "\n", "\n", "\r\n", "\n\n", "\x0b", "\x0c", "'", "'", "/",
+        "//", ".", ",", ";", "(", ")", "{", "}", "\"", "-", "_", "#", "\x00", "\x1c", "\x7f", "s",
+        "t", "S", "T", "d", "m", "ll", "LL", "lL", "ve", "VE", "re", "rE", "x", "Q", "ab", "Abc",
+        "ABC", "fooBar", "a", "Z", "1", "12", "123", "1234567", "0", "'s", "'T", "'re", "'ll",
+        "n't", "é", "日", "\u{a0}", "\u{301}", "ſ",
+    ];
+    let splitters: Vec<_> =
+        splitter_pairs().into_iter().filter(|(name, _, _)| *name != "r50k").collect();
+    let mut rng = Rng(0xBB67_AE85_84CA_A73B);
+    for case in 0..cases {
+        let len = 64 + rng.below(340);
+        // One text in four is ASCII only (windows never cut).
+        let ascii_only = case % 4 == 0;
+        let mut text = String::new();
+        while text.len() < len {
+            let piece = pieces_of_text[rng.below(pieces_of_text.len())];
+            if !ascii_only || piece.is_ascii() {
+                text.push_str(piece);
+            }
+        }
+        for (name, fast, regex) in &splitters {
+            assert_eq!(pieces(fast, &text), pieces(regex, &text), "{name}: {text:?}");
+        }
+    }
+}
