@@ -135,9 +135,9 @@ impl CoreEncoding {
     fn for_each_piece<'t>(
         &self,
         text: &'t str,
-        mut on_piece: impl FnMut(&'t [u8]) -> Result<()>,
+        on_piece: impl FnMut(&'t [u8]) -> Result<()>,
     ) -> Result<()> {
-        self.splitter.for_each_piece(text, |piece| on_piece(piece.as_bytes()))
+        self.splitter.for_each_piece_bytes(text, on_piece)
     }
 
     /// [`for_each_piece`](Self::for_each_piece) through a [`Lookahead`]: each piece comes with

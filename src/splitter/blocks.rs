@@ -28,26 +28,22 @@
 //!   their own where an apostrophe starts a piece; in o200k the end of the word before them.
 
 use super::byte_classes::ByteClasses;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 const WINDOW: usize = 64;
 /// Fewer known bytes than this (a non-ASCII byte soon after the window's start): the scanners
 /// take the next pieces instead.
 const MIN_KNOWN: usize = 16;
 
-/// Calls `on_piece` for every piece of `text`: windows of ASCII bytes bit-parallel, the rest
-/// with `scanner` (the piece end at a position, as in `splitter.rs`).
+/// Calls `emit` with the byte range of every piece of `text`: windows of ASCII bytes
+/// bit-parallel, the rest with `scanner` (the piece end at a position, as in `splitter.rs`).
 #[inline(always)]
-pub(super) fn for_each_piece<'t, const O200K: bool>(
-    text: &'t str,
+pub(super) fn for_each_span<const O200K: bool>(
+    text: &str,
     scanner: fn(&str, usize) -> usize,
-    mut on_piece: impl FnMut(&'t str) -> Result<()>,
+    mut emit: impl FnMut(usize, usize) -> Result<()>,
 ) -> Result<()> {
     let bytes = text.as_bytes();
-    let mut emit = |from: usize, to: usize| match text.get(from..to) {
-        Some(piece) => on_piece(piece),
-        None => Err(Error::Regex(format!("split inside a character at {to}"))),
-    };
     let mut start = 0;
     // Where the last window met non-ASCII bytes: the scanners go on to just past them.
     let mut scan_until = 0;
