@@ -161,7 +161,7 @@ fn certain_starts<const O200K: bool>(window: &[u8; 64], c: ByteClasses, known: u
     let mut last = known.saturating_sub(3);
     if (whitespace >> (known - 1)) & 1 == 1 {
         let run_starts = whitespace & !before(whitespace);
-        last = last.min(63 - run_starts.leading_zeros() as usize);
+        last = last.min(63usize.saturating_sub(run_starts.leading_zeros() as usize));
     }
 
     // Contractions, in order (each may decide whether the next apostrophe starts a piece).
