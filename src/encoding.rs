@@ -130,17 +130,7 @@ impl CoreEncoding {
         self.max_token_value as usize + 1
     }
 
-    /// Calls `on_piece` for every piece of `text` (no special-token handling).
-    #[inline]
-    fn for_each_piece<'t>(
-        &self,
-        text: &'t str,
-        on_piece: impl FnMut(&'t [u8]) -> Result<()>,
-    ) -> Result<()> {
-        self.splitter.for_each_piece_bytes(text, on_piece)
-    }
-
-    /// [`for_each_piece`](Self::for_each_piece) through a [`Lookahead`]: each piece comes with
+    /// The splitter's pieces of `text` (no special-token handling) through a [`Lookahead`]: each piece comes with
     /// the probe of its table line, prefetched a few pieces earlier, and with `cache` (whose
     /// slot for the piece is prefetched too, for pieces that turn out to need a merge).
     ///
@@ -163,7 +153,7 @@ impl CoreEncoding {
         }
         let mut queue = Lookahead::new();
         let vocab_id = self.vocab.id();
-        self.for_each_piece(text, |piece| {
+        self.splitter.for_each_piece_bytes(text, |piece| {
             if KNOWN_FIRST {
                 let count = match piece.len() {
                     1 => Some(1),

@@ -138,29 +138,27 @@ fn certain_starts<const O200K: bool>(window: &[u8; 64], c: ByteClasses, known: u
         words |= c.upper & before(lower);
     }
     let before_letters = after(c.letters);
-    let lone_other = other & !before(other) & !before(c.spaces);
-    let prefixes = (spaces_tabs | lone_other) & before_letters;
-    starts |= (words & !before(prefixes)) | prefixes;
-
-    // "Other" runs; one after a space starts at the space (below).
-    starts |= other & !before(other) & !before(c.spaces);
+    // "Other" runs start a piece, except after a space (which starts it, below); one such
+    // run of a single character before letters is their prefix.
+    let other_starts = other & !before(other) & !before(c.spaces);
+    let prefixes = (spaces_tabs | other_starts) & before_letters;
+    starts |= (words & !before(prefixes)) | prefixes | other_starts;
 
     // Whitespace runs: their start, the start of the spaces and tabs after their last newline
     // (found from the run's end: bits reversed, a carry runs up through them), and their last
     // character when it is a space or a tab (it starts the next piece).
+    let run_starts = whitespace & !before(whitespace);
     let run_ends = whitespace & !after(whitespace);
     let last_spaces = run_ends & spaces_tabs;
     let reversed = spaces_tabs.reverse_bits();
     let final_spaces =
         ((reversed.wrapping_add(last_spaces.reverse_bits()) ^ reversed) & reversed).reverse_bits();
-    starts |=
-        (whitespace & !before(whitespace)) | last_spaces | (final_spaces & !before(final_spaces));
+    starts |= run_starts | last_spaces | (final_spaces & !before(final_spaces));
 
     // What is certain: two bytes after a start are known (contractions), and a whitespace run
     // that reaches the last known byte may go on: only its start is.
     let mut last = known.saturating_sub(3);
     if (whitespace >> (known - 1)) & 1 == 1 {
-        let run_starts = whitespace & !before(whitespace);
         last = last.min(63usize.saturating_sub(run_starts.leading_zeros() as usize));
     }
 
