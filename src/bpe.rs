@@ -18,6 +18,7 @@ mod prefix_index;
 mod scan;
 mod segmented;
 mod short_counts;
+mod slots;
 
 pub(crate) use backtrack::Backtrack;
 pub(crate) use char_units::CharUnits;

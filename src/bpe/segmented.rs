@@ -23,6 +23,7 @@
 //! built to defeat this), the caller falls back to the backtracking encoder, so the time stays
 //! linear whatever the input.
 
+use crate::bpe::slots::merge_bytes_in_slots;
 use crate::bpe::{merge_into, Backtrack, Unit, Whole};
 use crate::error::Result;
 use crate::vocab::Vocab;
@@ -62,7 +63,9 @@ pub(crate) fn merge_segmented(
     while from < n {
         let end = char_boundary_before(piece, from, (from + length).min(n));
         let Some(segment) = piece.get(from..end) else { return Ok(None) };
-        merge_into::<false>(vocab, segment, &mut parts, Whole::Unknown)?;
+        if !(segment.is_ascii() && merge_bytes_in_slots(vocab, segment, &mut parts)) {
+            merge_into::<false>(vocab, segment, &mut parts, Whole::Unknown)?;
+        }
         let tokens = parts.len().saturating_sub(1); // the last part marks the end
         let keep = if end == n { tokens } else { tokens.saturating_sub(1) };
         if keep == 0 {
