@@ -33,6 +33,30 @@ const LINKS: usize = 64;
 /// starts, then one at the end, as the other merges leave them. False (and `parts` untouched)
 /// if the piece is longer, or the vocabulary's ranks too high for the keys.
 pub(crate) fn merge_bytes_in_slots(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    if std::is_x86_feature_detected!("sse4.1") {
+        // SAFETY: this CPU has SSE4.1 (checked just above), all `merge_sse41` needs.
+        #[allow(unsafe_code)]
+        unsafe {
+            return merge_sse41(vocab, piece, parts);
+        }
+    }
+    merge(vocab, piece, parts)
+}
+
+/// [`merge`] compiled for SSE4.1, whose `pminsd` takes the minimum of four keys in one
+/// instruction (SSE2, every x86-64's baseline, needs four): 1 MB of random letters o200k
+/// 31-33 -> 27-29 ms. The wheel is built for the baseline, so the CPU is asked at run time.
+/// AVX2 (eight keys at once) measured no faster. `unsafe fn` only because a
+/// `#[target_feature]` function had to be one before Rust 1.86, our minimum being 1.85.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "sse4.1")]
+unsafe fn merge_sse41(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> bool {
+    merge(vocab, piece, parts)
+}
+
+#[inline(always)]
+fn merge(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> bool {
     let n = piece.len();
     if n > SLOT_BYTES || vocab.rank_end() > RANK_END {
         return false;
@@ -150,6 +174,11 @@ mod tests {
                 let mut expected = merge_by_scan(vocab, &piece);
                 expected.push(len);
                 assert_eq!(starts(vocab, &piece), expected, "{name}: {piece:?}");
+                // The portable merge too, where the CPU's SSE4.1 one answers above.
+                let mut parts = Vec::new();
+                assert!(merge(vocab, &piece, &mut parts));
+                let portable: Vec<usize> = parts.iter().map(|part| part.start as usize).collect();
+                assert_eq!(portable, expected, "{name}: {piece:?}");
             }
             let mut parts = vec![Unit::new(7, 0)];
             assert!(!merge_bytes_in_slots(vocab, &[b'a'; SLOT_BYTES + 1], &mut parts));
