@@ -4,7 +4,8 @@
 //! Why: the backtracking encoder (`bpe/backtrack.rs`) is linear, but on text where most of its
 //! guesses fail (a megabyte of random letters) it pays two pair checks of several lookups in
 //! tables of many MB for every token, 160-210 ns a token. The scan merge of a 32-byte piece
-//! costs 55-70 ns a token on the same text (`count_piece` on consecutive 32-byte slices).
+//! costs 55-70 ns a token on the same text (`count_piece` on consecutive 32-byte slices); an
+//! ASCII segment is merged in fixed slots (`bpe/slots.rs`), 53-58 ns a token.
 //!
 //! Why it is exact. A sequence of tokens is the BPE result of its bytes if every token is one
 //! BPE can produce and every two neighbours are a valid pair (BPE of the two joined gives them
@@ -13,7 +14,8 @@
 //!   the BPE result of its bytes too (a run of a valid sequence is valid);
 //! - the tokens proven so far (the BPE result of the piece up to `from`) followed by a segment's
 //!   tokens from `from` on are valid if the pair across the joint is valid, which is checked
-//!   with the backtracking encoder's pair check;
+//!   by merging the two tokens' bytes (in slots; long tokens by the backtracking encoder's
+//!   pair check, which answers the same question);
 //! - the end of a segment is not where the piece ends, so its last token may be cut short: it
 //!   is dropped, and the next segment starts where it started.
 //!
@@ -127,7 +129,7 @@ impl Joint {
     ) -> bool {
         let Some(joined) = piece.get(self.last_start..self.first_end) else { return false };
         if merge_bytes_in_slots(vocab, joined, scratch) {
-            let split = (self.first_start - self.last_start) as u32;
+            let split = self.first_start.saturating_sub(self.last_start) as u32;
             return matches!(scratch.as_slice(), [last, first, _end]
                 if last.start == 0 && first.start == split);
         }
