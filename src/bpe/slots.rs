@@ -92,13 +92,13 @@ fn merge(vocab: &Vocab, piece: &[u8], parts: &mut Vec<Unit>) -> bool {
         let after = get(&next, removed);
         set(&mut next, i, after as u8);
         set(&mut prev, after, i as u8);
-        set_key(&mut keys, removed, NO_PAIR);
+        set(&mut keys, removed, NO_PAIR);
         let rank =
             if after < n { pair_rank(vocab, piece, i, get(&next, after)) } else { Rank::MAX };
-        set_key(&mut keys, i, key(rank, i));
+        set(&mut keys, i, key(rank, i));
         if i > 0 {
             let before = get(&prev, i);
-            set_key(&mut keys, before, key(pair_rank(vocab, piece, before, after), before));
+            set(&mut keys, before, key(pair_rank(vocab, piece, before, after), before));
         }
     }
     parts.clear();
@@ -130,17 +130,12 @@ fn get(links: &[u8; LINKS], k: usize) -> usize {
     links.get(k & (LINKS - 1)).map_or(0, |&v| usize::from(v))
 }
 
+/// Sets element `k` of `array`, whose length is a power of two (LINKS, SLOT_BYTES): the masked
+/// index is always in bounds, so the write needs no check.
 #[inline(always)]
-fn set(links: &mut [u8; LINKS], k: usize, value: u8) {
-    if let Some(slot) = links.get_mut(k & (LINKS - 1)) {
+fn set<T, const N: usize>(array: &mut [T; N], k: usize, value: T) {
+    if let Some(slot) = array.get_mut(k & (N - 1)) {
         *slot = value;
-    }
-}
-
-#[inline(always)]
-fn set_key(keys: &mut [i32; SLOT_BYTES], k: usize, key: i32) {
-    if let Some(slot) = keys.get_mut(k & (SLOT_BYTES - 1)) {
-        *slot = key;
     }
 }
 
