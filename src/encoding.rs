@@ -11,9 +11,11 @@ use crate::splitter::Splitter;
 use crate::vocab::{Probe, Rank, Vocab};
 
 mod lookahead;
+mod parts;
 mod unstable;
 
 use lookahead::Lookahead;
+use parts::CutRule;
 
 /// Texts (between special tokens) this long or longer first read the lookup table's tag array
 /// through (`Vocab::load_tags_into_cache`): 200 KB for cl100k, 400 KB for o200k. A text of 16 KB
@@ -63,6 +65,8 @@ pub struct CoreEncoding {
     max_token_value: Rank,
     /// Mergeable ranks sorted by their bytes, built on first use (`encode_with_unstable`).
     sorted_ranks: OnceLock<Vec<Rank>>,
+    /// Where a long text may be cut to count it in parts (`encoding/parts.rs`).
+    cut_rule: CutRule,
 }
 
 impl CoreEncoding {
@@ -95,6 +99,7 @@ impl CoreEncoding {
         let max_special = special_ids.values().copied().max();
         let max_mergeable = vocab.rank_end().checked_sub(1);
         let max_token_value = max_special.max(max_mergeable).unwrap_or(0);
+        let cut_rule = CutRule::of(&splitter, special_tokens);
         Ok(CoreEncoding {
             name: name.to_owned(),
             pat_str: pat_str.to_owned(),
@@ -106,6 +111,7 @@ impl CoreEncoding {
             special_regex,
             max_token_value,
             sorted_ranks: OnceLock::new(),
+            cut_rule,
         })
     }
 
@@ -121,6 +127,10 @@ impl CoreEncoding {
     /// The special tokens, in the order the definition gives them.
     pub fn special_tokens(&self) -> &[(String, Rank)] {
         &self.special_list
+    }
+    #[cfg(test)]
+    pub(crate) fn cut_rule(&self) -> CutRule {
+        self.cut_rule
     }
     pub fn max_token_value(&self) -> Rank {
         self.max_token_value
@@ -276,7 +286,21 @@ impl CoreEncoding {
     }
 
     /// The number of tokens `encode(text, allowed)` returns, without building them.
+    ///
+    /// A text of 24 KB or more is counted in parts, on this thread and the thread pool's, when
+    /// it has line breaks to cut at and no batch runs (`encoding/parts.rs`); the sum is the same.
     pub fn count(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
+        // Each part is shorter than `LOAD_TAGS_FROM_BYTES`: the caller reads the tags first.
+        let warm = || self.vocab.load_tags_into_cache();
+        let count = |part: &str| self.count_in_one_pass(part, allowed);
+        if let Some(total) = parts::count_in_parts(text, self.cut_rule, warm, count) {
+            return total;
+        }
+        self.count_in_one_pass(text, allowed)
+    }
+
+    /// [`count`](Self::count) on this thread only.
+    pub(crate) fn count_in_one_pass(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
         let mut total = 0usize;
         // Short pieces that need a merge are merged a few at a time (`bpe/interleaved.rs`).
         let mut ring = bpe::MergeRing::new();

@@ -5,6 +5,7 @@
 //! inherits the parent's pool object but none of its threads, notices the fork by its process
 //! id and builds a fresh pool instead of waiting forever on threads that do not exist.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use rayon::{ThreadPool, ThreadPoolBuilder};
@@ -88,8 +89,43 @@ fn current() -> Result<(Arc<ThreadPool>, usize)> {
     }
 }
 
+/// How many [`install`] calls are running (batches): while one is, the pool's threads are busy
+/// and a single long count does not hand them parts (`encoding/parts.rs`), which would wait
+/// behind the batch.
+static INSTALLED: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts one running install, until dropped (also when the work panics).
+struct Installed;
+
+impl Installed {
+    fn new() -> Self {
+        INSTALLED.fetch_add(1, Ordering::Relaxed);
+        Installed
+    }
+}
+
+impl Drop for Installed {
+    fn drop(&mut self) {
+        INSTALLED.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Runs `work` inside the pool (so rayon's parallel iterators in it use our threads).
 pub fn install<R: Send>(work: impl FnOnce() -> R + Send) -> Result<R> {
     let (pool, _) = current()?;
+    let _installed = Installed::new();
     Ok(pool.install(work))
+}
+
+/// The pool and its number of threads if no batch runs on it and the caller is not one of its
+/// threads: then its threads are free to take parts of one call's work.
+pub(crate) fn idle() -> Option<(Arc<ThreadPool>, usize)> {
+    if INSTALLED.load(Ordering::Relaxed) > 0 {
+        return None;
+    }
+    let (pool, threads) = current().ok()?;
+    match pool.current_thread_index() {
+        Some(_) => None,
+        None => Some((pool, threads)),
+    }
 }
