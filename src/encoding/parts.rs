@@ -1,12 +1,17 @@
 //! A long text counted in parts, one per thread of the pool, cut only where the text provably
 //! splits into the same pieces as its two sides would alone.
 //!
-//! Why: one call counts one text on one core, and the machines measured have more. Counting a
-//! fresh ~46 KB chunk of the multilingual bench file (o200k) took 1.04-1.48 ms on one thread and
-//! 0.82-0.91 ms in two halves (a throwaway harness that encodes each chunk with tiktoken-rs
-//! before counting it, as `benches/compare.py` times). Handing a half to a sleeping pool thread
-//! costs about 50 us on these machines (an 8 KB text was slower in two halves, 16 KB level),
-//! hence [`MIN_TEXT_BYTES`].
+//! Why: one call counts one text on one core, and the machines measured have more. A fresh
+//! ~46 KB chunk of the multilingual bench file (o200k), counted as `benches/compare.py` does (in
+//! turn with tiktoken), took 1.17-1.26 ms per 10k tokens on one thread and 0.98-1.09 ms in parts
+//! on two; the same chunk counted again and again took 169-202 us on one thread, 89-95 us on two.
+//!
+//! Waking a sleeping pool thread took 20-45 us here, and the caller, put to sleep until that
+//! thread was done, woke 20-60 us after it had (a throwaway timing of an empty job). Two fixed
+//! halves therefore gained little on text under 16 KB and lost on 8 KB. So the text is cut into
+//! parts of about [`PART_BYTES`] that each thread takes in turn (a late thread takes fewer), the
+//! caller spins for a moment when it runs out of parts instead of sleeping, and texts under
+//! [`MIN_TEXT_BYTES`] are counted in one pass.
 //!
 //! Where a cut may go ([`CutRule`]): right after a `\n`, before a character that is neither
 //! white space nor `/`; for r50k/p50k only after a lone `\n` (a character other than white space
