@@ -47,6 +47,16 @@ impl Splitter {
             .map_err(|e| Error::InvalidEncoding(format!("pat_str does not compile: {e}")))
     }
 
+    /// The pieces of `text`, in order.
+    pub fn pieces<'t>(&self, text: &'t str) -> Result<Vec<&'t str>> {
+        let mut out = Vec::new();
+        self.for_each_piece(text, |piece| {
+            out.push(piece);
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
     /// Calls `on_piece` for every piece of `text`, in order.
     #[inline]
     pub fn for_each_piece<'t>(

@@ -20,14 +20,7 @@ fn splitter_pairs() -> Vec<(&'static str, Splitter, Splitter)> {
 }
 
 fn pieces(splitter: &Splitter, text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    splitter
-        .for_each_piece(text, |p| {
-            out.push(p.to_owned());
-            Ok(())
-        })
-        .expect("split");
-    out
+    splitter.pieces(text).expect("split").into_iter().map(str::to_owned).collect()
 }
 
 fn all_chars() -> impl Iterator<Item = char> {

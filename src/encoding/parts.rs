@@ -216,15 +216,8 @@ mod tests {
     use crate::splitter::Splitter;
     use crate::test_rng::{cases_from_env, TestRng};
 
-    fn pieces(splitter: &Splitter, text: &str) -> Vec<String> {
-        let mut out = Vec::new();
-        splitter
-            .for_each_piece(text, |p| {
-                out.push(p.to_owned());
-                Ok(())
-            })
-            .unwrap();
-        out
+    fn pieces<'t>(splitter: &Splitter, text: &'t str) -> Vec<&'t str> {
+        splitter.pieces(text).unwrap()
     }
 
     /// Text around line breaks: white space of several kinds before and after them, `/`,
