@@ -140,9 +140,10 @@ impl CoreEncoding {
         self.max_token_value as usize + 1
     }
 
-    /// The splitter's pieces of `text` (no special-token handling) through a [`Lookahead`]: each piece comes with
-    /// the probe of its table line, prefetched a few pieces earlier, and with `cache` (whose
-    /// slot for the piece is prefetched too, for pieces that turn out to need a merge).
+    /// The splitter's pieces of `text` (no special-token handling) through a [`Lookahead`]: each
+    /// piece comes with the probe of its table line, prefetched a few pieces earlier, and with
+    /// `cache` (whose slot for the piece is prefetched too, for pieces that turn out to need a
+    /// merge).
     ///
     /// With `KNOWN_FIRST`, a piece of one byte, or a short one whose count `cache` has, is not
     /// handed out: its count is added to `known` (counting needs no more; the other pieces then
@@ -290,7 +291,8 @@ impl CoreEncoding {
     /// A text of 24 KB or more is counted in parts, on this thread and the thread pool's, when
     /// it has line breaks to cut at and no batch runs (`encoding/parts.rs`); the sum is the same.
     pub fn count(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
-        // Each part is shorter than `LOAD_TAGS_FROM_BYTES`: the caller reads the tags first.
+        // Parts are mostly shorter than `LOAD_TAGS_FROM_BYTES`, so the caller reads the tags
+        // through once before taking any (`count_in_one_pass` still does for a longer part).
         let warm = || self.vocab.load_tags_into_cache();
         let count = |part: &str| self.count_in_one_pass(part, allowed);
         if let Some(total) = parts::count_in_parts(text, self.cut_rule, warm, count) {

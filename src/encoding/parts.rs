@@ -44,6 +44,7 @@ use crate::error::{Error, Result};
 use crate::splitter::Splitter;
 use crate::thread_pool;
 use crate::unicode_classes::{class_of, SPACE};
+use crate::vocab::Rank;
 
 /// Texts shorter than this are counted in one pass.
 pub(crate) const MIN_TEXT_BYTES: usize = 24 * 1024;
@@ -165,7 +166,7 @@ pub(crate) enum CutRule {
 }
 
 impl CutRule {
-    pub(crate) fn of(splitter: &Splitter, special_tokens: &[(String, u32)]) -> Self {
+    pub(crate) fn of(splitter: &Splitter, special_tokens: &[(String, Rank)]) -> Self {
         if special_tokens.iter().any(|(token, _)| token.contains('\n')) {
             return CutRule::Never;
         }
