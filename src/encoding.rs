@@ -208,7 +208,18 @@ impl CoreEncoding {
     }
 
     /// tiktoken's `encode_ordinary`: special-token text is ordinary text.
+    ///
+    /// A long text is encoded in parts, like [`count`](Self::count).
     pub fn encode_ordinary(&self, text: &str) -> Result<Vec<Rank>> {
+        let encode = |part: &str| self.encode_ordinary_in_one_pass(part);
+        match parts::in_parts(text, self.cut_rule, self.warm(), encode) {
+            Some(parts) => Ok(parts?.concat()),
+            None => self.encode_ordinary_in_one_pass(text),
+        }
+    }
+
+    /// [`encode_ordinary`](Self::encode_ordinary) on this thread only.
+    fn encode_ordinary_in_one_pass(&self, text: &str) -> Result<Vec<Rank>> {
         let mut out = Vec::with_capacity(text.len() / 4 + 1);
         bpe::with_thread_cache(|cache| {
             self.for_each_piece_prefetched::<false>(text, cache, &mut 0, |piece, probe, cache| {
@@ -260,7 +271,29 @@ impl CoreEncoding {
 
     /// Like [`encode`](Self::encode), also returning how many tokens the last regex piece gave
     /// (0 when the text ends with a special token); `_encode_bytes` needs it.
+    ///
+    /// A long text is encoded in parts, like [`count`](Self::count): the tokens are the parts'
+    /// in order, and the last piece is the last part's.
     pub(crate) fn encode_with_last_piece(
+        &self,
+        text: &str,
+        allowed: Allowed<'_>,
+    ) -> Result<(Vec<Rank>, usize)> {
+        let encode = |part: &str| self.encode_with_last_piece_in_one_pass(part, allowed);
+        let Some(parts) = parts::in_parts(text, self.cut_rule, self.warm(), encode) else {
+            return self.encode_with_last_piece_in_one_pass(text, allowed);
+        };
+        let parts = parts?;
+        let last_piece_len = parts.last().map_or(0, |(_, len)| *len);
+        let mut out = Vec::with_capacity(parts.iter().map(|(tokens, _)| tokens.len()).sum());
+        for (tokens, _) in parts {
+            out.extend_from_slice(&tokens);
+        }
+        Ok((out, last_piece_len))
+    }
+
+    /// [`encode_with_last_piece`](Self::encode_with_last_piece) on this thread only.
+    fn encode_with_last_piece_in_one_pass(
         &self,
         text: &str,
         allowed: Allowed<'_>,
@@ -291,14 +324,18 @@ impl CoreEncoding {
     /// A text of 24 KB or more is counted in parts, on this thread and the thread pool's, when
     /// it has line breaks to cut at and no batch runs (`encoding/parts.rs`); the sum is the same.
     pub fn count(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
-        // Parts are mostly shorter than `LOAD_TAGS_FROM_BYTES`, so the caller reads the tags
-        // through once before taking any (`count_in_one_pass` still does for a longer part).
-        let warm = || self.vocab.load_tags_into_cache();
         let count = |part: &str| self.count_in_one_pass(part, allowed);
-        if let Some(total) = parts::count_in_parts(text, self.cut_rule, warm, count) {
-            return total;
+        match parts::in_parts(text, self.cut_rule, self.warm(), count) {
+            Some(counts) => Ok(counts?.iter().sum()),
+            None => self.count_in_one_pass(text, allowed),
         }
-        self.count_in_one_pass(text, allowed)
+    }
+
+    /// What the caller does before a text's parts are taken: parts are mostly shorter than
+    /// `LOAD_TAGS_FROM_BYTES`, so it reads the tags through once for all of them (a longer part
+    /// still does on its own, harmlessly).
+    fn warm(&self) -> impl FnOnce() + '_ {
+        || self.vocab.load_tags_into_cache()
     }
 
     /// [`count`](Self::count) on this thread only.

@@ -1,6 +1,6 @@
-"""Long texts are counted in parts, on the calling thread and the thread pool's, cut after line
-breaks (src/encoding/parts.rs). Whatever the cuts, the number of threads and the style of line
-break, the count must be PyPI tiktoken's."""
+"""Long texts are counted and encoded in parts, on the calling thread and the thread pool's, cut
+after line breaks (src/encoding/parts.rs). Whatever the cuts, the number of threads and the style
+of line break, the counts and tokens must be PyPI tiktoken's."""
 
 from __future__ import annotations
 
@@ -41,14 +41,26 @@ def long_text(lines: list[str], ends: list[str], size: int = LONG) -> str:
     return "".join(out)
 
 
-def assert_counts_match(text: str) -> None:
+def assert_matches_tiktoken(text: str) -> None:
+    one = {"<|endoftext|>"}
     for name in NAMES:
         ours, ref = tokenizer_rs.get_encoding(name), reference(name)
-        assert ours.count(text, allowed_special=set()) == len(ref.encode_ordinary(text)), name
-        assert tokenizer_rs.count_tokens(text, name) == len(ref.encode(text, allowed_special="all")), name
-        one = {"<|endoftext|>"}
-        expected = len(ref.encode(text, allowed_special=one, disallowed_special=()))
-        assert ours.count(text, allowed_special=one) == expected, name
+        ordinary = ref.encode_ordinary(text)
+        assert ours.encode_ordinary(text) == ordinary, name
+        assert ours.count(text, allowed_special=set()) == len(ordinary), name
+        every = ref.encode(text, allowed_special="all")
+        assert ours.encode(text, allowed_special="all") == every, name
+        assert tokenizer_rs.count_tokens(text, name) == len(every), name
+        expected = ref.encode(text, allowed_special=one, disallowed_special=())
+        assert ours.encode(text, allowed_special=one, disallowed_special=()) == expected, name
+        assert ours.count(text, allowed_special=one) == len(expected), name
+        # Both take the last part's last piece (broken UTF-8 at the end: the last piece is
+        # merged again with it).
+        broken = text.encode() + b"\xe6\x97"
+        assert ours._encode_bytes(broken) == ref._encode_bytes(broken), name
+        stable, completions = ours.encode_with_unstable(text, allowed_special="all")
+        ref_stable, ref_completions = ref.encode_with_unstable(text, allowed_special="all")
+        assert (stable, sorted(completions)) == (ref_stable, sorted(ref_completions)), name
 
 
 @pytest.mark.parametrize("threads", [1, 2, 3])
@@ -57,9 +69,9 @@ def test_fixtures_with_every_line_end(threads: int, fixture: str, restore_pool: 
     tokenizer_rs.init_thread_pool(threads)
     lines = (FIXTURES / fixture).read_text(encoding="utf-8").splitlines()
     for end in LINE_ENDS:
-        assert_counts_match(long_text(lines, [end]))
+        assert_matches_tiktoken(long_text(lines, [end]))
     # Special tokens at the start of lines, where cuts may fall.
-    assert_counts_match(long_text(lines, ["\n<|endoftext|>", "\n", "<|endofprompt|>\n"]))
+    assert_matches_tiktoken(long_text(lines, ["\n<|endoftext|>", "\n", "<|endofprompt|>\n"]))
 
 
 LINE_CHARACTERS = st.sampled_from(
@@ -74,4 +86,4 @@ LINE_CHARACTERS = st.sampled_from(
 def test_hypothesis_long_texts_in_parts(lines: list[str], ends: list[str]) -> None:
     if tokenizer_rs.current_num_threads() < 2:
         tokenizer_rs.init_thread_pool(2)
-    assert_counts_match(long_text(lines, ends, size=LONG))
+    assert_matches_tiktoken(long_text(lines, ends, size=LONG))

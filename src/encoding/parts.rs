@@ -35,12 +35,12 @@
 //! r50k/p50k, only blank lines or `\r\n` line ends) is counted in one pass, as before.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use rayon::ThreadPool;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::splitter::Splitter;
 use crate::thread_pool;
 use crate::unicode_classes::{class_of, SPACE};
@@ -59,15 +59,15 @@ const PART_BYTES: usize = 4 * 1024;
 /// sleeps until they do: woken from sleep, it went on 20-60 us after they had finished.
 const SPIN_LIMIT: Duration = Duration::from_micros(300);
 
-/// Counts `text` in parts, on this thread and the pool's (`count` for each part; `warm` once
-/// first, on this thread), if it is long enough, has cuts, and the pool has more than one
-/// thread and is idle ([`thread_pool::idle`]); `None` otherwise.
-pub(crate) fn count_in_parts(
+/// `work` on each part of `text`, on this thread and the pool's (`warm` once first, on this
+/// thread), the results in the parts' order, if `text` is long enough, has cuts, and the pool
+/// has more than one thread and is idle ([`thread_pool::idle`]); `None` otherwise.
+pub(crate) fn in_parts<T: Send + Sync>(
     text: &str,
     rule: CutRule,
     warm: impl FnOnce(),
-    count: impl Fn(&str) -> Result<usize> + Sync,
-) -> Option<Result<usize>> {
+    work: impl Fn(&str) -> Result<T> + Sync,
+) -> Option<Result<Vec<T>>> {
     if rule == CutRule::Never || text.len() < MIN_TEXT_BYTES {
         return None;
     }
@@ -80,36 +80,27 @@ pub(crate) fn count_in_parts(
         return None;
     }
     warm();
-    Some(count_parts(&pool, threads, &parts, count))
+    Some(work_on_parts(&pool, threads, &parts, work))
 }
 
-/// The sum of `count` over `parts`, taken in turn by this thread and `threads - 1` of the pool's;
-/// the error of the first part that fails, if one does.
-pub(crate) fn count_parts(
+/// `work` on each of `parts`, taken in turn by this thread and `threads - 1` of the pool's; the
+/// results in the parts' order, or the error of the first part that fails.
+pub(crate) fn work_on_parts<T: Send + Sync>(
     pool: &ThreadPool,
     threads: usize,
     parts: &[&str],
-    count: impl Fn(&str) -> Result<usize> + Sync,
-) -> Result<usize> {
+    work: impl Fn(&str) -> Result<T> + Sync,
+) -> Result<Vec<T>> {
     let next = AtomicUsize::new(0);
-    let total = AtomicUsize::new(0);
-    let failed: Mutex<Option<(usize, Error)>> = Mutex::new(None);
+    // Each part is taken by one thread, which sets its slot once.
+    let results: Vec<OnceLock<Result<T>>> = parts.iter().map(|_| OnceLock::new()).collect();
     let helpers = threads.saturating_sub(1).min(parts.len().saturating_sub(1));
     let unfinished = AtomicUsize::new(helpers);
     let take_parts = || {
         let mut index = next.fetch_add(1, Ordering::Relaxed);
-        while let Some(part) = parts.get(index) {
-            match count(part) {
-                Ok(tokens) => {
-                    total.fetch_add(tokens, Ordering::Relaxed);
-                }
-                Err(error) => {
-                    let mut first = failed.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-                    if first.as_ref().is_none_or(|(earlier, _)| index < *earlier) {
-                        *first = Some((index, error));
-                    }
-                }
-            }
+        while let (Some(part), Some(slot)) = (parts.get(index), results.get(index)) {
+            // Cannot be set already: `index` was handed out once.
+            let _ = slot.set(work(part));
             index = next.fetch_add(1, Ordering::Relaxed);
         }
     };
@@ -126,10 +117,13 @@ pub(crate) fn count_parts(
             std::hint::spin_loop();
         }
     });
-    match failed.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner()) {
-        Some((_, error)) => Err(error),
-        None => Ok(total.into_inner()),
-    }
+    // The scope has joined every thread, so every slot is set; `work` here only keeps a slot
+    // left empty by a bug from becoming a panic.
+    parts
+        .iter()
+        .zip(results)
+        .map(|(part, slot)| slot.into_inner().unwrap_or_else(|| work(part)))
+        .collect()
 }
 
 /// Up to `parts - 1` cut positions, ascending: for each of the even split points, the first cut
@@ -329,10 +323,14 @@ mod tests {
                     for parts in [2, 3, 7, 40] {
                         let cuts = cuts(text, rule, parts);
                         cut_texts += usize::from(!cuts.is_empty());
-                        let counted = count_parts(&pool, 3, &parts_of(text, &cuts), |part| {
+                        let counted = work_on_parts(&pool, 3, &parts_of(text, &cuts), |part| {
                             encoding.count_in_one_pass(part, allowed)
                         });
-                        assert_eq!(counted.unwrap(), one_pass, "{name}, {parts} parts");
+                        assert_eq!(
+                            counted.unwrap().iter().sum::<usize>(),
+                            one_pass,
+                            "{name}, {parts} parts"
+                        );
                     }
                 }
             }
