@@ -47,8 +47,9 @@ fn count_tokens_batch(
 }
 
 /// Replaces the thread pool that batch calls run on with one of `num_threads` threads (>= 1).
-/// While no batch runs, the pool also counts a single text of 24 KB or more in parts (cut after
-/// line breaks, the same count); one thread turns that off.
+/// While no batch runs, the pool also counts and encodes a single text of 24 KB or more (12 KB
+/// of non-ASCII text) in parts (cut after line breaks, the same tokens); one thread turns that
+/// off.
 /// Callable before or after first use, and again. The default is the environment variable
 /// `TOKENIZER_RS_NUM_THREADS`, else the number of cores.
 ///
