@@ -321,8 +321,9 @@ impl CoreEncoding {
 
     /// The number of tokens `encode(text, allowed)` returns, without building them.
     ///
-    /// A text of 24 KB or more is counted in parts, on this thread and the thread pool's, when
-    /// it has line breaks to cut at and no batch runs (`encoding/parts.rs`); the sum is the same.
+    /// A text of 24 KB or more (12 KB of non-ASCII text) is counted in parts, on this thread and
+    /// the thread pool's, when it has line breaks to cut at and no batch runs
+    /// (`encoding/parts.rs`); the sum is the same.
     pub fn count(&self, text: &str, allowed: Allowed<'_>) -> Result<usize> {
         let count = |part: &str| self.count_in_one_pass(part, allowed);
         match parts::in_parts(text, self.cut_rule, self.warm(), count) {

@@ -1,5 +1,5 @@
-//! A long text counted in parts, one per thread of the pool, cut only where the text provably
-//! splits into the same pieces as its two sides would alone.
+//! A long text counted or encoded in parts, taken in turn by this thread and the pool's, cut
+//! only where the text provably splits into the same pieces as its two sides would alone.
 //!
 //! Why: one call counts one text on one core, and the machines measured have more. A fresh
 //! ~46 KB chunk of the multilingual bench file (o200k), counted as `benches/compare.py` does (in
@@ -33,6 +33,9 @@
 //! `tests::cuts_split_as_the_regex_does` checks this against the regex of each family, and that
 //! the cl100k rule would be wrong for r50k. A text without a place to cut (no line breaks; for
 //! r50k/p50k, only blank lines or `\r\n` line ends) is counted in one pass, as before.
+//!
+//! Encoding takes the same parts and concatenates their tokens in order (`CoreEncoding::encode`
+//! and `encode_ordinary`); the text's last piece is the last part's.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
